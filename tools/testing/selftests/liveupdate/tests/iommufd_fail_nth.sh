@@ -1,0 +1,10 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The 6.12 iommufd fault-injection selftests (iommufd_fail_nth).  The
+# injected failures are expected, so fault injection is kept quiet: its
+# stack dumps would otherwise read as kernel splats.
+. /lu/lib.sh
+
+echo 0 > /sys/kernel/debug/failslab/verbose
+ksft /lu/bin/iommufd_fail_nth

@@ -1,0 +1,172 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmtest.sh - run one live update test in QEMU, across as many kexec stages
+# as the test asks for.
+#
+# Usage: vmtest.sh -k BZIMAGE -i INITRD -t TEST -o OUTDIR [options]
+#   -m MEM      guest memory (default 2G)
+#   -T SECS     timeout for the whole run, all stages (default 300)
+#   -a ARGS     extra kernel command line
+#   -s STAGES   number of boots the test must reach (default: as it goes)
+#   -K          collect the KUnit KTAP of the first boot and count its cases
+#   -v          print the test's narrative ("LU-SAY" lines) as it runs
+#
+# The guest console (ttyS0) goes to OUTDIR/TEST.console, the result channel
+# (ttyS1) to OUTDIR/TEST.results with a host timestamp on each line.  The
+# machine is q35 with an emulated VT-d (interrupt remapping on) and the edu
+# DMA test device, under TCG.
+#
+# Prints "RESULT TEST pass|fail|skip PASSED FAILED SKIPPED REASON" last, after
+# any "TRANSITION", "BENCH" and console lines; exit status 0 pass, 1 fail,
+# 4 skip.  A test fails when the guest hangs or crashes, when a stage is
+# missing, or when any boot logged a kernel splat.
+
+set -u -o pipefail
+
+mem=2G timeout=300 append="" stages="" kunit=0 verbose=0
+kernel="" initrd="" test="" out=""
+
+usage() {
+	sed -n '5,13s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+}
+
+while getopts "k:i:t:o:m:T:a:s:Kv" opt; do
+	case $opt in
+	k) kernel=$OPTARG ;;
+	i) initrd=$OPTARG ;;
+	t) test=$OPTARG ;;
+	o) out=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	T) timeout=$OPTARG ;;
+	a) append=$OPTARG ;;
+	s) stages=$OPTARG ;;
+	K) kunit=1 ;;
+	v) verbose=1 ;;
+	*) usage ;;
+	esac
+done
+[ -n "$kernel" ] && [ -n "$initrd" ] && [ -n "$test" ] && [ -n "$out" ] || usage
+
+console=$out/$test.console
+results=$out/$test.results
+mkdir -p "$out"
+: > "$console"
+: > "$results"
+
+result() {	# result pass|fail|skip passed failed skipped reason...
+	local verdict=$1 p=$2 f=$3 s=$4
+
+	shift 4
+	if [ "$verdict" = fail ]; then
+		echo "--- last console lines of $test ($console):"
+		grep -v '^\s*$' "$console" | tail -n 20 | sed 's/^/    /'
+	fi
+	echo "RESULT $test $verdict $p $f $s $*"
+	case $verdict in
+	pass) exit 0 ;;
+	skip) exit 4 ;;
+	*) exit 1 ;;
+	esac
+}
+
+for f in "$kernel" "$initrd"; do
+	[ -r "$f" ] || result fail 0 1 0 "missing $f"
+done
+command -v qemu-system-x86_64 > /dev/null || result fail 0 1 0 "qemu-system-x86_64 not found"
+
+# Timestamp every line of the result channel as it arrives.
+stamp() {
+	local line
+
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		printf '%s %s\n' "$EPOCHREALTIME" "$line"
+		if [ $verbose = 1 ] && [[ $line == LU-SAY* ]]; then
+			printf '  [guest] %s\n' "${line#LU-SAY }" >&2
+		fi
+	done
+}
+
+cmdline="console=ttyS0 intel_iommu=on retain_initrd panic=-1 oops=panic"
+cmdline+=" lu_test=$test lu_stage=1 $append"
+
+timeout -k 10 "$timeout" qemu-system-x86_64 \
+	-M q35,kernel-irqchip=split -accel tcg -smp 2 -m "$mem" \
+	-nodefaults -display none -no-reboot \
+	-device intel-iommu,intremap=on -device edu \
+	-serial "file:$console" -serial stdio \
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+	< /dev/null 2> "$out/$test.qemu" | stamp > "$results"
+rc=${PIPESTATUS[0]}
+
+# --- verdict --------------------------------------------------------------
+lines() { sed -n "s/^[0-9.]* $1 \{0,1\}//p" "$results"; }
+
+splats='BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|general protection fault'
+splats+='|kernel BUG at|Call Trace:|cut here|list_(add|del) corruption'
+splats+='|possible (circular|recursive) locking|inconsistent lock state'
+splats+='|suspicious RCU usage|INFO: task .* blocked|BUG: sleeping function'
+
+boots=$(grep -c 'Linux version ' "$console")
+booted=$(lines LU-BOOT | awk '{ print $1 }' | tr '\n' ' ')
+verdict=$(lines LU-RESULT | tail -n 1)
+reason=$(lines LU-REASON | tail -n 1)
+
+# Transition times: the reboot call of one stage to userspace of the next.
+awk '$2 == "LU-KEXEC" { t = $1; s = $3 }
+     $2 == "LU-BOOT" && t { printf "TRANSITION %d->%d %.0f ms (guest uptime at init %s s)\n", s, $3, ($1 - t) * 1000, $4; t = 0 }' \
+	"$results"
+lines 'BENCH' | sed 's/^/BENCH /'
+
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	result fail 0 1 0 "timed out after ${timeout}s (boots: $boots, stages seen: $booted)"
+fi
+if grep -qE "$splats" "$console"; then
+	echo "--- kernel splat in $test:"
+	grep -nE -m 5 "$splats" "$console" | sed 's/^/    /'
+	result fail 0 1 0 "kernel splat in the console log"
+fi
+if [ -z "$verdict" ]; then
+	result fail 0 1 0 "no result: the guest stopped without reporting (qemu exit $rc)"
+fi
+
+# Every boot the console shows must be a stage the test saw, in order.
+n=0
+for s in $booted; do
+	n=$((n + 1))
+	[ "$s" = "$n" ] || result fail 0 1 0 "stage $n expected, stage $s booted"
+done
+[ "$n" = "$boots" ] || result fail 0 1 0 "$boots kernel boots but $n stages reached userspace"
+if [ -n "$stages" ] && [ "$n" != "$stages" ]; then
+	result fail 0 1 0 "$n stages ran, $stages expected"
+fi
+
+set -- $verdict
+v=$1
+shift
+vrest="$*"
+count=$(lines LU-COUNT | tail -n 1)
+[ -n "$count" ] || case $v in
+	pass) count="1 0 0" ;;
+	skip) count="0 0 1" ;;
+	*) count="0 1 0" ;;
+esac
+
+if [ $kunit = 1 ]; then
+	# KUnit prints "# SUITE: pass:P fail:F skip:S total:T" after each
+	# suite and "not ok N SUITE" for a suite that failed as a whole.
+	ktap=$(sed -n 's/^\[ *[0-9.]*\] //p' "$console")
+	count=$(echo "$ktap" | awk '/^# [^ ]+: pass:[0-9]+ fail:[0-9]+ skip:[0-9]+ total:/ {
+			split($0, f, /[: ]+/); p += f[4]; x += f[6]; s += f[8] }
+		/^not ok [0-9]+ / { x++ }
+		END { printf "%d %d %d", p, x, s }')
+	set -- $count
+	[ $(($1 + $2 + $3)) -gt 0 ] || result fail 0 1 0 "no KUnit results in the console log"
+	[ "$2" = 0 ] || v=fail reason="KUnit: $2 case(s) failed"
+fi
+
+set -- $count
+[ "$v" = pass ] && [ "$2" != 0 ] && v=fail reason="$2 case(s) failed"
+result "$v" "$1" "$2" "$3" "${reason:-$vrest}"
