@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kexec handover (KHO): keep chosen physical memory intact across kexec and
+ * tell the next kernel where it is.
+ */
+#ifndef _LINUX_KEXEC_HANDOVER_H
+#define _LINUX_KEXEC_HANDOVER_H
+
+#include <linux/err.h>
+#include <linux/errno.h>
+#include <linux/types.h>
+
+struct folio;
+struct page;
+struct kimage;
+struct kexec_buf;
+struct resource;
+
+/**
+ * struct kho_scratch - a scratch area, as handed to the next kernel
+ * @addr: physical start, pageblock aligned
+ * @size: size in bytes, a multiple of the pageblock size
+ *
+ * The next kernel allocates only from scratch areas until it has reserved
+ * everything this kernel preserved.  The array of them is an ABI: a kexec
+ * segment the next kernel (and its decompressor) reads.
+ */
+struct kho_scratch {
+	u64 addr;
+	u64 size;
+};
+
+#ifdef CONFIG_KEXEC_HANDOVER
+
+bool kho_is_enabled(void);
+bool is_kho_boot(void);
+
+int kho_preserve_folio(struct folio *folio);
+int kho_unpreserve_folio(struct folio *folio);
+int kho_preserve_pages(struct page *page, unsigned long nr_pages);
+int kho_unpreserve_pages(struct page *page, unsigned long nr_pages);
+struct folio *kho_restore_folio(phys_addr_t phys);
+struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages);
+
+void *kho_alloc_preserve(size_t size);
+void kho_unpreserve_free(void *mem);
+void kho_restore_free(void *mem);
+
+int kho_add_subtree(const char *name, void *blob, size_t size);
+void kho_remove_subtree(void *blob);
+int kho_retrieve_subtree(const char *name, phys_addr_t *phys, size_t *size);
+
+/* Boot and kexec glue, not for general use. */
+int kho_populate(phys_addr_t fdt_phys, u64 fdt_size, phys_addr_t scratch_phys,
+		 u64 scratch_size);
+void kho_memory_init(void);
+int kho_fill_kimage(struct kimage *image);
+int kho_walk_scratch(struct kexec_buf *kbuf,
+		     int (*fn)(struct resource *res, void *arg));
+
+#else /* !CONFIG_KEXEC_HANDOVER */
+
+static inline bool kho_is_enabled(void) { return false; }
+static inline bool is_kho_boot(void) { return false; }
+
+static inline int kho_preserve_folio(struct folio *folio) { return -EOPNOTSUPP; }
+static inline int kho_unpreserve_folio(struct folio *folio) { return -EOPNOTSUPP; }
+static inline int kho_preserve_pages(struct page *page, unsigned long nr_pages)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_unpreserve_pages(struct page *page, unsigned long nr_pages)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline struct folio *kho_restore_folio(phys_addr_t phys) { return NULL; }
+static inline struct page *kho_restore_pages(phys_addr_t phys,
+					     unsigned long nr_pages)
+{
+	return NULL;
+}
+
+static inline void *kho_alloc_preserve(size_t size) { return ERR_PTR(-EOPNOTSUPP); }
+static inline void kho_unpreserve_free(void *mem) { }
+static inline void kho_restore_free(void *mem) { }
+
+static inline int kho_add_subtree(const char *name, void *blob, size_t size)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void kho_remove_subtree(void *blob) { }
+static inline int kho_retrieve_subtree(const char *name, phys_addr_t *phys,
+				       size_t *size)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_populate(phys_addr_t fdt_phys, u64 fdt_size,
+			       phys_addr_t scratch_phys, u64 scratch_size)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void kho_memory_init(void) { }
+static inline int kho_fill_kimage(struct kimage *image) { return 0; }
+static inline int kho_walk_scratch(struct kexec_buf *kbuf,
+				   int (*fn)(struct resource *res, void *arg))
+{
+	return 0;
+}
+
+#endif /* CONFIG_KEXEC_HANDOVER */
+
+#endif /* _LINUX_KEXEC_HANDOVER_H */

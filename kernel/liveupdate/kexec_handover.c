@@ -1,0 +1,1058 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kexec handover (KHO): keep chosen physical memory intact across kexec and
+ * tell the next kernel where it is.
+ *
+ * A kernel preserves memory by recording it in its tracker (kho_track.c);
+ * preservation is live, so whatever is recorded when kexec happens is what
+ * the next kernel gets.  The next kernel learns from a one-page root FDT
+ * where the tracker is and which named blobs ("subtrees") its users left.
+ * Until it has reserved every preserved block it allocates only from the
+ * scratch areas, memory that no kernel ever preserves: they are set aside
+ * on a cold boot, only movable allocations may use them, and every later
+ * kernel inherits them.  All kexec segments go into them too.
+ */
+
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/io.h>
+#include <linux/kexec.h>
+#include <linux/kexec_handover.h>
+#include <linux/libfdt.h>
+#include <linux/list.h>
+#include <linux/memblock.h>
+#include <linux/mm.h>
+#include <linux/page-isolation.h>
+#include <linux/seq_file.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "../../mm/internal.h"
+#include "kexec_handover_internal.h"
+
+/* Most scratch areas this kernel takes from the previous one. */
+#define KHO_MAX_SCRATCH		16
+
+/*
+ * A restorable block has page->private = KHO_PAGE_MAGIC | order on its
+ * first page, written when the block is reserved at boot and cleared by the
+ * restore, so each block can be restored once.  A restore of several
+ * blocks sets KHO_PAGE_CLAIMED on each first, with cmpxchg, so that
+ * concurrent restores of the same memory cannot both succeed and a
+ * failed one can put the marks back.
+ */
+#define KHO_PAGE_MAGIC		0x4b484f5052530000UL	/* "KHOPRS" */
+#define KHO_PAGE_ORDER_MASK	0xffUL
+#define KHO_PAGE_CLAIMED	0x100UL
+
+static bool kho_enable __ro_after_init = IS_ENABLED(CONFIG_KEXEC_HANDOVER_ENABLE_DEFAULT);
+
+static int __init kho_parse_enable(char *p)
+{
+	return kstrtobool(p, &kho_enable);
+}
+early_param("kho", kho_parse_enable);
+
+/* Scratch areas: inherited, or set aside on a cold boot. */
+static struct kho_scratch kho_scratch[KHO_MAX_SCRATCH];
+static unsigned int kho_nr_scratch;
+
+/* kho_scratch=: a percentage of the early reservations, or L[,G] sizes. */
+static unsigned int kho_scratch_scale __initdata = 200;
+static phys_addr_t kho_scratch_size[2] __initdata;
+
+static int __init kho_parse_scratch(char *p)
+{
+	phys_addr_t low, high = 0;
+	unsigned int scale;
+	char buf[8], *end;
+	size_t len;
+
+	if (!p)
+		return -EINVAL;
+	len = strlen(p);
+	if (len > 1 && len < sizeof(buf) && p[len - 1] == '%') {
+		strscpy(buf, p, len);	/* drops the '%' */
+		if (kstrtouint(buf, 10, &scale) || !scale || scale > 10000)
+			return -EINVAL;
+		kho_scratch_scale = scale;
+		return 0;
+	}
+	low = memparse(p, &end);
+	if (*end == ',')
+		high = memparse(end + 1, &end);
+	if (*end || !low)
+		return -EINVAL;
+	kho_scratch_size[0] = low;
+	kho_scratch_size[1] = high;
+	return 0;
+}
+
+early_param("kho_scratch", kho_parse_scratch);
+
+/* What the previous kernel handed over. */
+static struct {
+	phys_addr_t fdt;
+	phys_addr_t map;
+	phys_addr_t scratch;
+	u64 scratch_size;
+	unsigned long nr_blocks;
+} kho_in;
+
+/* What this kernel hands over. */
+struct kho_subtree {
+	struct list_head list;
+	const char *name;
+	void *blob;
+	size_t size;
+};
+
+static struct {
+	struct kho_track track;
+	void *fdt;
+	struct mutex lock;	/* subtrees and the FDT */
+	struct list_head subtrees;
+	bool ready;
+	int corrupt;		/* KEXEC_HANDOVER_DEBUG: break the handover */
+} kho_out = {
+	.lock = __MUTEX_INITIALIZER(kho_out.lock),
+	.subtrees = LIST_HEAD_INIT(kho_out.subtrees),
+};
+
+/**
+ * kho_is_enabled - is kexec handover on for the next kexec?
+ *
+ * Return: true when ``kho=`` (or the Kconfig default) enabled it and this
+ * kernel has scratch areas to hand over.
+ */
+bool kho_is_enabled(void)
+{
+	return kho_enable && kho_nr_scratch;
+}
+EXPORT_SYMBOL_GPL(kho_is_enabled);
+
+/**
+ * is_kho_boot - did the previous kernel hand memory over?
+ *
+ * Return: true when this kernel accepted a handover at boot.
+ */
+bool is_kho_boot(void)
+{
+	return !!kho_in.fdt;
+}
+EXPORT_SYMBOL_GPL(is_kho_boot);
+
+static bool kho_in_scratch(phys_addr_t start, phys_addr_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < kho_nr_scratch; i++) {
+		if (start < kho_scratch[i].addr + kho_scratch[i].size &&
+		    kho_scratch[i].addr < start + size)
+			return true;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------------------
+ * Preserve
+ */
+
+static int kho_preserve_block(unsigned long pfn, unsigned int order)
+{
+	if (!kho_out.ready)
+		return -EOPNOTSUPP;
+	if (kho_in_scratch(PFN_PHYS(pfn), PAGE_SIZE << order))
+		return -EINVAL;
+	return kho_track_add(&kho_out.track, pfn, order);
+}
+
+/**
+ * kho_preserve_folio - preserve a folio across kexec
+ * @folio: the folio; it must not lie in a scratch area
+ *
+ * The folio's memory, its order and nothing else reach the next kernel,
+ * which gets it back with kho_restore_folio().  The caller keeps its
+ * reference: KHO does not pin the folio.
+ *
+ * Return: 0, -EINVAL for memory in a scratch area or a folio larger than
+ * MAX_PAGE_ORDER, -EEXIST when it is preserved already, -EOPNOTSUPP when
+ * KHO is off, or -ENOMEM.
+ */
+int kho_preserve_folio(struct folio *folio)
+{
+	return kho_preserve_block(folio_pfn(folio), folio_order(folio));
+}
+EXPORT_SYMBOL_GPL(kho_preserve_folio);
+
+/**
+ * kho_unpreserve_folio - undo kho_preserve_folio()
+ * @folio: the folio
+ *
+ * Return: 0, -ENOENT when the folio is not preserved, -EINVAL for a folio
+ * KHO cannot track, or -EOPNOTSUPP when KHO is off.
+ */
+int kho_unpreserve_folio(struct folio *folio)
+{
+	if (!kho_out.ready)
+		return -EOPNOTSUPP;
+	return kho_track_del(&kho_out.track, folio_pfn(folio), folio_order(folio));
+}
+EXPORT_SYMBOL_GPL(kho_unpreserve_folio);
+
+/* The largest naturally aligned block at @pfn that fits before @end. */
+static unsigned int kho_block_order(unsigned long pfn, unsigned long end)
+{
+	unsigned int order = pfn ? min_t(unsigned int, __ffs(pfn), MAX_PAGE_ORDER) :
+				   MAX_PAGE_ORDER;
+
+	while (pfn + (1UL << order) > end)
+		order--;
+	return order;
+}
+
+/**
+ * kho_preserve_pages - preserve a range of pages across kexec
+ * @page: first page
+ * @nr_pages: number of pages
+ *
+ * The next kernel gets the range back as order-0 pages with
+ * kho_restore_pages().  The range is recorded as the fewest naturally
+ * aligned blocks, so a large range costs little metadata.  On failure
+ * nothing stays preserved.
+ *
+ * Return: 0 or an error as for kho_preserve_folio().
+ */
+int kho_preserve_pages(struct page *page, unsigned long nr_pages)
+{
+	unsigned long start = page_to_pfn(page), end = start + nr_pages;
+	unsigned long pfn;
+	unsigned int order;
+	int err = 0;
+
+	for (pfn = start; pfn < end; pfn += 1UL << order) {
+		order = kho_block_order(pfn, end);
+		err = kho_preserve_block(pfn, order);
+		if (err)
+			break;
+	}
+	if (err && pfn > start)
+		kho_unpreserve_pages(page, pfn - start);
+	return err;
+}
+EXPORT_SYMBOL_GPL(kho_preserve_pages);
+
+/**
+ * kho_unpreserve_pages - undo kho_preserve_pages()
+ * @page: first page, as preserved
+ * @nr_pages: number of pages, as preserved
+ *
+ * Return: 0, -ENOENT when part of the range was not preserved, or
+ * -EOPNOTSUPP when KHO is off.
+ */
+int kho_unpreserve_pages(struct page *page, unsigned long nr_pages)
+{
+	unsigned long start = page_to_pfn(page), end = start + nr_pages;
+	unsigned long pfn;
+	unsigned int order;
+	int err, ret = 0;
+
+	if (!kho_out.ready)
+		return -EOPNOTSUPP;
+	for (pfn = start; pfn < end; pfn += 1UL << order) {
+		order = kho_block_order(pfn, end);
+		err = kho_track_del(&kho_out.track, pfn, order);
+		if (err)
+			ret = err;
+	}
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kho_unpreserve_pages);
+
+/**
+ * kho_alloc_preserve - allocate zeroed, preserved memory
+ * @size: bytes; rounded up to a power-of-two number of pages
+ *
+ * For state a subsystem builds to hand over.  Free it with
+ * kho_unpreserve_free(); the next kernel frees it with kho_restore_free().
+ *
+ * Return: the memory, or an ERR_PTR(): -EINVAL for size 0, -E2BIG beyond
+ * the largest folio, or an error of kho_preserve_folio().
+ */
+void *kho_alloc_preserve(size_t size)
+{
+	struct folio *folio;
+	int err;
+
+	if (!size)
+		return ERR_PTR(-EINVAL);
+	if (get_order(size) > MAX_PAGE_ORDER)
+		return ERR_PTR(-E2BIG);
+	folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, get_order(size));
+	if (!folio)
+		return ERR_PTR(-ENOMEM);
+	err = kho_preserve_folio(folio);
+	if (err) {
+		folio_put(folio);
+		return ERR_PTR(err);
+	}
+	return folio_address(folio);
+}
+EXPORT_SYMBOL_GPL(kho_alloc_preserve);
+
+/**
+ * kho_unpreserve_free - unpreserve and free kho_alloc_preserve() memory
+ * @mem: the memory, or NULL
+ */
+void kho_unpreserve_free(void *mem)
+{
+	struct folio *folio;
+
+	if (!mem)
+		return;
+	folio = virt_to_folio(mem);
+	WARN_ON_ONCE(kho_unpreserve_folio(folio));
+	folio_put(folio);
+}
+EXPORT_SYMBOL_GPL(kho_unpreserve_free);
+
+/* ------------------------------------------------------------------------
+ * Restore
+ */
+
+/* Claim the restorable block at @pfn: its order, or -1. */
+static int kho_claim_block(unsigned long pfn)
+{
+	unsigned long info;
+	struct page *page;
+
+	if (!pfn_valid(pfn))
+		return -1;
+	page = pfn_to_page(pfn);
+	info = READ_ONCE(page->private);
+	if ((info & ~KHO_PAGE_ORDER_MASK) != KHO_PAGE_MAGIC ||
+	    cmpxchg(&page->private, info, info | KHO_PAGE_CLAIMED) != info)
+		return -1;
+	return info & KHO_PAGE_ORDER_MASK;
+}
+
+/* Put the mark of a claimed block back, for another restore to use. */
+static void kho_unclaim_block(unsigned long pfn)
+{
+	struct page *page = pfn_to_page(pfn);
+
+	WRITE_ONCE(page->private, page->private & ~KHO_PAGE_CLAIMED);
+}
+
+/* A claimed block becomes ordinary memory. */
+static void kho_take_block(unsigned long pfn, unsigned int order)
+{
+	struct page *page = pfn_to_page(pfn);
+
+	set_page_private(page, 0);
+	adjust_managed_page_count(page, 1L << order);
+}
+
+/**
+ * kho_restore_folio - get a preserved folio back after kexec
+ * @phys: physical address of the folio, as the previous kernel preserved it
+ *
+ * Each preserved block can be restored once.  The folio comes back with
+ * one reference and the order it was preserved with, and is accounted as
+ * ordinary memory from then on.
+ *
+ * Return: the folio, or NULL when nothing restorable starts at @phys.
+ */
+struct folio *kho_restore_folio(phys_addr_t phys)
+{
+	unsigned long pfn = PHYS_PFN(phys), i;
+	struct page *page;
+	int order;
+
+	if (!PAGE_ALIGNED(phys))
+		return NULL;
+	order = kho_claim_block(pfn);
+	if (order < 0)
+		return NULL;
+
+	kho_take_block(pfn, order);
+	page = pfn_to_page(pfn);
+	/* memmap init left every page with one reference; tails have none. */
+	for (i = 1; i < (1UL << order); i++)
+		set_page_count(page + i, 0);
+	if (order)
+		prep_compound_page(page, order);
+	return page_folio(page);
+}
+EXPORT_SYMBOL_GPL(kho_restore_folio);
+
+/**
+ * kho_restore_pages - get preserved pages back after kexec
+ * @phys: physical address of the first page, as preserved
+ * @nr_pages: number of pages, as preserved
+ *
+ * The range comes back as order-0 pages with one reference each.  Nothing
+ * is restored unless the whole range is restorable.
+ *
+ * Return: the first page, or NULL.
+ */
+struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages)
+{
+	unsigned long start = PHYS_PFN(phys), end = start + nr_pages, pfn, p;
+	int order;
+
+	if (!PAGE_ALIGNED(phys) || !nr_pages)
+		return NULL;
+	for (pfn = start; pfn < end; pfn += 1UL << order) {
+		order = kho_claim_block(pfn);
+		if (order < 0)
+			goto undo;
+		if (pfn + (1UL << order) > end) {
+			kho_unclaim_block(pfn);
+			goto undo;
+		}
+	}
+	for (pfn = start; pfn < end; pfn += 1UL << order) {
+		order = page_private(pfn_to_page(pfn)) & KHO_PAGE_ORDER_MASK;
+		kho_take_block(pfn, order);
+	}
+	return pfn_to_page(start);
+
+undo:
+	for (p = start; p < pfn; p += 1UL << order) {
+		order = page_private(pfn_to_page(p)) & KHO_PAGE_ORDER_MASK;
+		kho_unclaim_block(p);
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(kho_restore_pages);
+
+/**
+ * kho_restore_free - restore and free kho_alloc_preserve() memory
+ * @mem: the memory, at the address the previous kernel's blob pointed to,
+ *	 mapped in this kernel (phys_to_virt() of it)
+ */
+void kho_restore_free(void *mem)
+{
+	struct folio *folio;
+
+	if (!mem)
+		return;
+	folio = kho_restore_folio(virt_to_phys(mem));
+	if (folio)
+		folio_put(folio);
+}
+EXPORT_SYMBOL_GPL(kho_restore_free);
+
+/* ------------------------------------------------------------------------
+ * Subtrees and the root FDT
+ */
+
+/* Test-only corruptions of the outgoing handover (KEXEC_HANDOVER_DEBUG). */
+enum { KHO_CORRUPT_NONE, KHO_CORRUPT_MAP, KHO_CORRUPT_FDT };
+#define KHO_BOGUS_PHYS		BIT_ULL(50)	/* beyond any RAM */
+
+/* Rewrite the outgoing root FDT from the subtree list; kho_out.lock held. */
+static int kho_out_build_fdt(void)
+{
+	void *fdt = kho_out.fdt;
+	struct kho_subtree *st;
+	int err;
+
+	err = fdt_create(fdt, PAGE_SIZE);
+	err |= fdt_finish_reservemap(fdt);
+	err |= fdt_begin_node(fdt, "");
+	err |= fdt_property_string(fdt, "compatible", KHO_FDT_COMPATIBLE);
+	err |= fdt_property_u64(fdt, KHO_FDT_MAP,
+				kho_out.corrupt == KHO_CORRUPT_MAP ? KHO_BOGUS_PHYS :
+				virt_to_phys(kho_out.track.head));
+	list_for_each_entry(st, &kho_out.subtrees, list) {
+		err |= fdt_begin_node(fdt, st->name);
+		err |= fdt_property_u64(fdt, KHO_FDT_BLOB, virt_to_phys(st->blob));
+		err |= fdt_property_u64(fdt, KHO_FDT_BLOB_SIZE, st->size);
+		err |= fdt_end_node(fdt);
+	}
+	err |= fdt_end_node(fdt);
+	err |= fdt_finish(fdt);
+	if (kho_out.corrupt == KHO_CORRUPT_FDT)
+		fdt_set_magic(fdt, 0);
+	return err ? -ENOSPC : 0;
+}
+
+/**
+ * kho_add_subtree - hand a named blob to the next kernel
+ * @name: node name, unique among subtrees (a valid FDT node name)
+ * @blob: the blob; the caller preserves its memory (kho_alloc_preserve())
+ *	  and keeps it preserved while the subtree exists
+ * @size: size of the blob in bytes
+ *
+ * The next kernel finds the blob with kho_retrieve_subtree().
+ *
+ * Return: 0, -EEXIST for a name in use, -EINVAL for bad arguments,
+ * -ENOSPC when the root FDT is full, -EOPNOTSUPP when KHO is off, or
+ * -ENOMEM.
+ */
+int kho_add_subtree(const char *name, void *blob, size_t size)
+{
+	struct kho_subtree *st, *pos;
+	int err;
+
+	if (!kho_out.ready)
+		return -EOPNOTSUPP;
+	if (!name || !*name || strchr(name, '/') || !blob || !size)
+		return -EINVAL;
+
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	st->name = kstrdup(name, GFP_KERNEL);
+	if (!st->name) {
+		kfree(st);
+		return -ENOMEM;
+	}
+	st->blob = blob;
+	st->size = size;
+
+	guard(mutex)(&kho_out.lock);
+	list_for_each_entry(pos, &kho_out.subtrees, list) {
+		if (!strcmp(pos->name, name)) {
+			err = -EEXIST;
+			goto out_free;
+		}
+	}
+	list_add_tail(&st->list, &kho_out.subtrees);
+	err = kho_out_build_fdt();
+	if (!err)
+		return 0;
+	list_del(&st->list);
+	kho_out_build_fdt();
+out_free:
+	kfree(st->name);
+	kfree(st);
+	return err;
+}
+EXPORT_SYMBOL_GPL(kho_add_subtree);
+
+/**
+ * kho_remove_subtree - stop handing a blob to the next kernel
+ * @blob: the blob given to kho_add_subtree()
+ */
+void kho_remove_subtree(void *blob)
+{
+	struct kho_subtree *st;
+
+	guard(mutex)(&kho_out.lock);
+	list_for_each_entry(st, &kho_out.subtrees, list) {
+		if (st->blob == blob) {
+			list_del(&st->list);
+			kfree(st->name);
+			kfree(st);
+			kho_out_build_fdt();
+			return;
+		}
+	}
+}
+EXPORT_SYMBOL_GPL(kho_remove_subtree);
+
+/**
+ * kho_retrieve_subtree - find a blob the previous kernel handed over
+ * @name: the name it was added with
+ * @phys: returns the blob's physical address
+ * @size: returns its size; may be NULL
+ *
+ * The blob's memory is restored like any other preserved memory, for
+ * instance with kho_restore_free() once it has been read.
+ *
+ * Return: 0, -ENOENT when there is no such subtree or no handover, or
+ * -EINVAL when the node is malformed.
+ */
+int kho_retrieve_subtree(const char *name, phys_addr_t *phys, size_t *size)
+{
+	const void *fdt;
+	const fdt64_t *blob, *len;
+	int node, l1, l2;
+
+	if (!kho_in.fdt)
+		return -ENOENT;
+	fdt = phys_to_virt(kho_in.fdt);
+	node = fdt_subnode_offset(fdt, 0, name);
+	if (node < 0)
+		return -ENOENT;
+	blob = fdt_getprop(fdt, node, KHO_FDT_BLOB, &l1);
+	len = fdt_getprop(fdt, node, KHO_FDT_BLOB_SIZE, &l2);
+	if (!blob || !len || l1 != sizeof(*blob) || l2 != sizeof(*len))
+		return -EINVAL;
+	*phys = fdt64_to_cpu(*blob);
+	if (size)
+		*size = fdt64_to_cpu(*len);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_retrieve_subtree);
+
+/* ------------------------------------------------------------------------
+ * Boot: take the handover up, reserve what was preserved, set scratch aside
+ */
+
+static int __init kho_check_fdt(phys_addr_t fdt_phys, u64 fdt_size, phys_addr_t *map)
+{
+	const fdt64_t *prop;
+	void *fdt;
+	int len, err = -EINVAL;
+
+	if (fdt_size != PAGE_SIZE || !PAGE_ALIGNED(fdt_phys) ||
+	    !memblock_is_region_memory(fdt_phys, PAGE_SIZE)) {
+		pr_warn("root FDT %pa (%llu bytes) is not a page of RAM\n",
+			&fdt_phys, fdt_size);
+		return -EINVAL;
+	}
+	fdt = early_memremap(fdt_phys, PAGE_SIZE);
+	if (!fdt)
+		return -ENOMEM;
+	if (fdt_check_header(fdt) || fdt_totalsize(fdt) > PAGE_SIZE) {
+		pr_warn("root FDT has a bad header\n");
+		goto out;
+	}
+	if (fdt_node_check_compatible(fdt, 0, KHO_FDT_COMPATIBLE)) {
+		pr_warn("root FDT is not %s (unknown version)\n", KHO_FDT_COMPATIBLE);
+		goto out;
+	}
+	prop = fdt_getprop(fdt, 0, KHO_FDT_MAP, &len);
+	if (!prop || len != sizeof(*prop)) {
+		pr_warn("root FDT has no %s\n", KHO_FDT_MAP);
+		goto out;
+	}
+	*map = fdt64_to_cpu(*prop);
+	err = 0;
+out:
+	early_memunmap(fdt, PAGE_SIZE);
+	return err;
+}
+
+static int __init kho_check_scratch(const struct kho_scratch *s, unsigned int nr,
+				    phys_addr_t fdt_phys)
+{
+	const phys_addr_t align = PAGE_SIZE << pageblock_order;
+	unsigned int i, j;
+
+	for (i = 0; i < nr; i++) {
+		if (!s[i].size || !IS_ALIGNED(s[i].addr | s[i].size, align) ||
+		    !memblock_is_region_memory(s[i].addr, s[i].size))
+			return -EINVAL;
+		if (fdt_phys < s[i].addr + s[i].size && s[i].addr < fdt_phys + PAGE_SIZE)
+			return -EINVAL;
+		for (j = 0; j < i; j++) {
+			if (s[i].addr < s[j].addr + s[j].size &&
+			    s[j].addr < s[i].addr + s[i].size)
+				return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/**
+ * kho_populate - take up the handover of the previous kernel
+ * @fdt_phys: physical address of its root FDT
+ * @fdt_size: size of the root FDT (one page)
+ * @scratch_phys: physical address of its array of struct kho_scratch
+ * @scratch_size: size of that array in bytes
+ *
+ * Called by the architecture once memblock knows the RAM and before the
+ * first memblock allocation.  On success memblock allocates only from the
+ * scratch areas until kho_memory_init().  A malformed handover is refused
+ * with a log line and the kernel boots without it.
+ *
+ * Return: 0 when the handover was taken up, -errno when it was refused.
+ */
+int __init kho_populate(phys_addr_t fdt_phys, u64 fdt_size,
+			phys_addr_t scratch_phys, u64 scratch_size)
+{
+	unsigned int nr = scratch_size / sizeof(struct kho_scratch), i;
+	struct kho_scratch *scratch;
+	phys_addr_t map;
+	int err;
+
+	err = kho_check_fdt(fdt_phys, fdt_size, &map);
+	if (err)
+		goto refuse;
+
+	err = -EINVAL;
+	if (!nr || nr > KHO_MAX_SCRATCH || scratch_size % sizeof(*scratch) ||
+	    !memblock_is_region_memory(scratch_phys, scratch_size)) {
+		pr_warn("scratch array %pa (%llu bytes) is malformed\n",
+			&scratch_phys, scratch_size);
+		goto refuse;
+	}
+	scratch = early_memremap(scratch_phys, scratch_size);
+	if (!scratch) {
+		err = -ENOMEM;
+		goto refuse;
+	}
+	err = kho_check_scratch(scratch, nr, fdt_phys);
+	if (!err)
+		memcpy(kho_scratch, scratch, scratch_size);
+	early_memunmap(scratch, scratch_size);
+	if (err) {
+		pr_warn("scratch areas are misaligned, overlapping or not RAM\n");
+		goto refuse;
+	}
+
+	kho_nr_scratch = nr;
+	for (i = 0; i < nr; i++)
+		memblock_mark_kho_scratch(kho_scratch[i].addr, kho_scratch[i].size);
+	memblock_reserve(fdt_phys, PAGE_SIZE);
+	memblock_reserve(scratch_phys, scratch_size);
+	memblock_set_kho_scratch_only();
+
+	kho_in.fdt = fdt_phys;
+	kho_in.map = map;
+	kho_in.scratch = scratch_phys;
+	kho_in.scratch_size = scratch_size;
+	pr_info("handover from the previous kernel: %u scratch areas, root FDT at %pa\n",
+		nr, &fdt_phys);
+	return 0;
+
+refuse:
+	pr_warn("malformed handover from the previous kernel, booting without KHO\n");
+	return err;
+}
+
+static bool __init kho_in_page_ok(phys_addr_t phys, void *arg)
+{
+	return memblock_is_region_memory(phys, PAGE_SIZE) &&
+	       !kho_in_scratch(phys, PAGE_SIZE);
+}
+
+static int __init kho_in_check_block(unsigned long pfn, unsigned int order, void *arg)
+{
+	phys_addr_t start = PFN_PHYS(pfn), size = PAGE_SIZE << order;
+
+	if (!memblock_is_region_memory(start, size) || kho_in_scratch(start, size) ||
+	    memblock_is_region_reserved(start, size))
+		return -EINVAL;
+	kho_in.nr_blocks++;
+	return 0;
+}
+
+static int __init kho_in_reserve_block(unsigned long pfn, unsigned int order, void *arg)
+{
+	phys_addr_t start = PFN_PHYS(pfn), size = PAGE_SIZE << order;
+
+	memblock_reserve(start, size);
+	memblock_reserved_mark_noinit(start, size);
+	set_page_private(pfn_to_page(pfn), KHO_PAGE_MAGIC | order);
+	return 0;
+}
+
+/* Reserve every preserved block, after checking the whole map. */
+static void __init kho_reserve_preserved(void)
+{
+	struct kho_map_walk walk = {
+		.page_ok = kho_in_page_ok,
+		.block = kho_in_check_block,
+	};
+	int err;
+
+	err = kho_map_walk(kho_in.map, &walk);
+	if (err) {
+		pr_warn("preserved memory map is malformed (%d), nothing restored\n", err);
+		memblock_phys_free(kho_in.fdt, PAGE_SIZE);
+		kho_in.fdt = 0;
+		kho_in.nr_blocks = 0;
+		return;
+	}
+	walk.block = kho_in_reserve_block;
+	kho_map_walk(kho_in.map, &walk);
+	pr_info("%lu preserved blocks reserved\n", kho_in.nr_blocks);
+}
+
+/* Early reservations below and above the low-memory limit. */
+static void __init kho_reserved_sizes(phys_addr_t size[2])
+{
+	const phys_addr_t limit = (phys_addr_t)ARCH_LOW_ADDRESS_LIMIT + 1;
+	struct memblock_region *r;
+
+	size[0] = 0;
+	size[1] = 0;
+	for_each_reserved_mem_region(r) {
+		phys_addr_t start = r->base, end = r->base + r->size;
+
+		if (start < limit)
+			size[0] += min(end, limit) - start;
+		if (end > limit)
+			size[1] += end - max(start, limit);
+	}
+}
+
+/* Cold boot: set scratch areas aside, sized from the early reservations. */
+static void __init kho_reserve_scratch(void)
+{
+	const phys_addr_t align = PAGE_SIZE << pageblock_order;
+	phys_addr_t size[2], base;
+	unsigned int i;
+
+	if (kho_scratch_size[0]) {
+		size[0] = kho_scratch_size[0];
+		size[1] = kho_scratch_size[1];
+	} else {
+		kho_reserved_sizes(size);
+		size[0] = div_u64((u64)size[0] * kho_scratch_scale, 100);
+		size[1] = div_u64((u64)size[1] * kho_scratch_scale, 100);
+	}
+
+	/* One area in low memory, one for the rest, each sized like its part. */
+	for (i = 0; i < ARRAY_SIZE(size); i++) {
+		size[i] = round_up(size[i], align);
+		if (!size[i])
+			continue;
+		base = memblock_phys_alloc_range(size[i], align, 0,
+						 i ? MEMBLOCK_ALLOC_ACCESSIBLE :
+						     ARCH_LOW_ADDRESS_LIMIT);
+		if (!base) {
+			pr_warn("cannot set %pa bytes of scratch aside, KHO disabled\n",
+				&size[i]);
+			goto fail;
+		}
+		kho_scratch[kho_nr_scratch].addr = base;
+		kho_scratch[kho_nr_scratch].size = size[i];
+		kho_nr_scratch++;
+	}
+	/* The areas go to the page allocator, as movable-only memory. */
+	for (i = 0; i < kho_nr_scratch; i++) {
+		memblock_phys_free(kho_scratch[i].addr, kho_scratch[i].size);
+		pr_info("scratch area %u: %pa, %llu MiB\n", i, &kho_scratch[i].addr,
+			kho_scratch[i].size >> 20);
+	}
+	return;
+
+fail:
+	while (kho_nr_scratch--)
+		memblock_phys_free(kho_scratch[kho_nr_scratch].addr,
+				   kho_scratch[kho_nr_scratch].size);
+	kho_nr_scratch = 0;
+}
+
+/* Only movable allocations may use scratch: they can be moved out later. */
+static void __init kho_scratch_movable_only(void)
+{
+	unsigned long pfn, end;
+	unsigned int i;
+
+	for (i = 0; i < kho_nr_scratch; i++) {
+		pfn = PHYS_PFN(kho_scratch[i].addr);
+		end = pfn + PHYS_PFN(kho_scratch[i].size);
+		for (; pfn < end; pfn += pageblock_nr_pages)
+			set_pageblock_migratetype(pfn_to_page(pfn), MIGRATE_CMA);
+	}
+}
+
+/**
+ * kho_memory_init - reserve preserved memory, or set scratch aside
+ *
+ * Called from memblock_free_all(), when the memory map is initialized and
+ * before any memory reaches the page allocator.  On a handover boot every
+ * preserved block is reserved (after the whole map has been checked) and
+ * scratch-only allocation ends.  On a cold boot with KHO enabled the
+ * scratch areas are set aside.
+ */
+void __init kho_memory_init(void)
+{
+	if (kho_in.fdt)
+		kho_reserve_preserved();
+	else if (kho_enable)
+		kho_reserve_scratch();
+
+	kho_scratch_movable_only();
+	memblock_clear_kho_scratch_only();
+}
+
+/* ------------------------------------------------------------------------
+ * Kexec
+ */
+
+/**
+ * kho_fill_kimage - add the handover to a kexec image
+ * @image: the image being loaded with kexec_file_load()
+ *
+ * Adds the scratch array as a segment and records the root FDT, which the
+ * architecture passes to the next kernel.  Crash images never carry KHO.
+ *
+ * Return: 0 or the error of kexec_add_buffer().
+ */
+int kho_fill_kimage(struct kimage *image)
+{
+	struct kexec_buf kbuf = {
+		.image = image,
+		.buffer = kho_scratch,
+		.bufsz = kho_nr_scratch * sizeof(kho_scratch[0]),
+		.buf_align = SZ_64K,
+		.buf_max = ULONG_MAX,
+		.top_down = true,
+		.mem = KEXEC_BUF_MEM_UNKNOWN,
+	};
+	int err;
+
+	if (!kho_is_enabled() || !kho_out.ready || image->type == KEXEC_TYPE_CRASH)
+		return 0;
+
+	kbuf.memsz = PAGE_ALIGN(kbuf.bufsz);
+	err = kexec_add_buffer(&kbuf);
+	if (err)
+		return err;
+	image->kho.scratch = &image->segment[image->nr_segments - 1];
+	image->kho.fdt = virt_to_phys(kho_out.fdt);
+	return 0;
+}
+
+/**
+ * kho_walk_scratch - offer the scratch areas to a kexec segment placer
+ * @kbuf: the buffer being placed
+ * @fn: called with each area as a memory resource; non-zero stops the walk
+ *
+ * Return: what @fn last returned, 0 when no area suited.
+ */
+int kho_walk_scratch(struct kexec_buf *kbuf,
+		     int (*fn)(struct resource *res, void *arg))
+{
+	unsigned int i, n = kho_nr_scratch;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++) {
+		const struct kho_scratch *s = &kho_scratch[kbuf->top_down ? n - 1 - i : i];
+		struct resource res = DEFINE_RES_MEM(s->addr, s->size);
+
+		ret = fn(&res, kbuf);
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------------------
+ * debugfs: /sys/kernel/debug/kho/{out,in}
+ */
+
+static int kho_scratch_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < kho_nr_scratch; i++)
+		seq_printf(m, "0x%llx 0x%llx\n", kho_scratch[i].addr, kho_scratch[i].size);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_scratch);
+
+static int kho_preserved_show(struct seq_file *m, void *v)
+{
+	struct kho_track *track = &kho_out.track;
+	unsigned int order;
+
+	guard(mutex)(&track->lock);
+	for (order = 0; order < NR_PAGE_ORDERS; order++) {
+		if (track->nr_blocks[order])
+			seq_printf(m, "order %u: %lu\n", order, track->nr_blocks[order]);
+	}
+	seq_printf(m, "metadata pages: %lu\n", track->nr_meta_pages);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_preserved);
+
+static int kho_in_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "preserved blocks: %lu\n", kho_in.nr_blocks);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_in);
+
+/* "map": the preserved-memory map points outside RAM; "fdt": bad header. */
+static ssize_t kho_corrupt_write(struct file *file, const char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	char buf[8] = {};
+	int mode;
+
+	if (len >= sizeof(buf) || copy_from_user(buf, ubuf, len))
+		return -EINVAL;
+	if (sysfs_streq(buf, "map"))
+		mode = KHO_CORRUPT_MAP;
+	else if (sysfs_streq(buf, "fdt"))
+		mode = KHO_CORRUPT_FDT;
+	else
+		return -EINVAL;
+
+	guard(mutex)(&kho_out.lock);
+	kho_out.corrupt = mode;
+	kho_out_build_fdt();
+	return len;
+}
+
+static const struct file_operations kho_corrupt_fops = {
+	.write = kho_corrupt_write,
+};
+
+static struct debugfs_blob_wrapper kho_out_fdt_blob, kho_in_fdt_blob;
+
+static int __init kho_debugfs_init(void)
+{
+	struct dentry *dir, *sub;
+
+	dir = debugfs_create_dir("kho", NULL);
+	if (kho_out.ready) {
+		sub = debugfs_create_dir("out", dir);
+		kho_out_fdt_blob.data = kho_out.fdt;
+		kho_out_fdt_blob.size = PAGE_SIZE;
+		debugfs_create_blob("fdt", 0400, sub, &kho_out_fdt_blob);
+		debugfs_create_file("scratch", 0400, sub, NULL, &kho_scratch_fops);
+		debugfs_create_file("preserved", 0400, sub, NULL, &kho_preserved_fops);
+		if (IS_ENABLED(CONFIG_KEXEC_HANDOVER_DEBUG))
+			debugfs_create_file("corrupt", 0200, sub, NULL, &kho_corrupt_fops);
+	}
+	if (kho_in.fdt) {
+		sub = debugfs_create_dir("in", dir);
+		kho_in_fdt_blob.data = phys_to_virt(kho_in.fdt);
+		kho_in_fdt_blob.size = PAGE_SIZE;
+		debugfs_create_blob("fdt", 0400, sub, &kho_in_fdt_blob);
+		debugfs_create_file("preserved", 0400, sub, NULL, &kho_in_fops);
+	}
+	return 0;
+}
+
+#ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS
+late_initcall(kho_debugfs_init);
+#endif
+
+static int __init kho_init(void)
+{
+	int err;
+
+	if (kho_in.scratch)
+		memblock_free_late(kho_in.scratch, kho_in.scratch_size);
+
+	if (!kho_is_enabled())
+		goto out;
+
+	err = kho_track_init(&kho_out.track);
+	if (err)
+		goto fail;
+	kho_out.fdt = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!kho_out.fdt) {
+		kho_track_destroy(&kho_out.track);
+		err = -ENOMEM;
+		goto fail;
+	}
+	scoped_guard(mutex, &kho_out.lock)
+		err = kho_out_build_fdt();
+	if (err) {
+		free_page((unsigned long)kho_out.fdt);
+		kho_track_destroy(&kho_out.track);
+		goto fail;
+	}
+	kho_out.ready = true;
+	return 0;
+
+fail:
+	pr_warn("cannot set up the outgoing handover (%d), KHO disabled\n", err);
+	kho_enable = false;
+out:
+	return 0;
+}
+core_initcall(kho_init);
