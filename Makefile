@@ -245,8 +245,8 @@ check: $(B)/initrd.cpio
 		grep -q '^series' $(C)/summary.tsv || printf 'series\t0\t1\t0\n' >> $(C)/summary.tsv
 	fi
 	echo
-	awk -F'\t' 'BEGIN { printf "  %-20s %7s %7s %8s\n", "SUITE", "PASSED", "FAILED", "SKIPPED" }
-		{ printf "  %-20s %7d %7d %8d\n", $$1, $$2, $$3, $$4; p += $$2; f += $$3; s += $$4 }
+	awk -F'\t' 'BEGIN { printf "  %-24s %7s %7s %8s\n", "SUITE", "PASSED", "FAILED", "SKIPPED" }
+		{ printf "  %-24s %7d %7d %8d\n", $$1, $$2, $$3, $$4; p += $$2; f += $$3; s += $$4 }
 		END { printf "\n%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0 || NR == 0) }' \
 		$(C)/summary.tsv || status=1
 	exit $$status

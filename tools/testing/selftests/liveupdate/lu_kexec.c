@@ -7,9 +7,11 @@
  * (the test kernel boots with retain_initrd, so the initramfs can be handed
  * on unchanged), and the command line is this kernel's with lu_stage=N+1.
  *
- * Usage: lu_kexec [--load-only]
+ * Usage: lu_kexec [--load-only] [--append ARG]
  *   --load-only  load the image but do not reboot (tests of the reboot path
  *                call reboot(LINUX_REBOOT_CMD_KEXEC) themselves).
+ *   --append ARG add ARG to the next command line, to tell the next stage
+ *                something no handover carries (a measurement, say).
  *
  * Before rebooting it writes "LU-KEXEC <stage>" to the result channel
  * (/dev/ttyS1), which the host harness timestamps.
@@ -46,8 +48,9 @@ static int read_cmdline(char *buf, size_t size)
 	return 0;
 }
 
-/* Copy @in to @out with lu_stage= set to one more than in @in. */
-static int next_cmdline(const char *in, char *out, size_t size, int *stage)
+/* Copy @in to @out with lu_stage= one more than in @in, and @append. */
+static int next_cmdline(const char *in, char *out, size_t size, int *stage,
+			const char *append)
 {
 	const char *p = strstr(in, STAGE_KEY);
 	int n;
@@ -61,6 +64,8 @@ static int next_cmdline(const char *in, char *out, size_t size, int *stage)
 		n = snprintf(out, size, "%.*s%s%d%s", (int)(p - in), in,
 			     STAGE_KEY, *stage + 1, rest);
 	}
+	if (n >= 0 && (size_t)n < size && append)
+		n += snprintf(out + n, size - n, " %s", append);
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
@@ -76,12 +81,24 @@ static void report(const char *fmt, int stage)
 
 int main(int argc, char **argv)
 {
-	int load_only = argc > 1 && !strcmp(argv[1], "--load-only");
 	char cur[4096], next[4096];
-	int kfd, ifd, stage;
+	const char *append = NULL;
+	int kfd, ifd, stage, i;
+	int load_only = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--load-only")) {
+			load_only = 1;
+		} else if (!strcmp(argv[i], "--append") && i + 1 < argc) {
+			append = argv[++i];
+		} else {
+			fprintf(stderr, "usage: lu_kexec [--load-only] [--append ARG]\n");
+			return 2;
+		}
+	}
 
 	if (read_cmdline(cur, sizeof(cur)) ||
-	    next_cmdline(cur, next, sizeof(next), &stage)) {
+	    next_cmdline(cur, next, sizeof(next), &stage, append)) {
 		fprintf(stderr, "lu_kexec: cannot build the next command line\n");
 		return 1;
 	}

@@ -9,7 +9,8 @@
 #   -T SECS     timeout for the whole run, all stages (default 300)
 #   -a ARGS     extra kernel command line
 #   -s STAGES   number of boots the test must reach (default: as it goes)
-#   -K          collect the KUnit KTAP of the first boot and count its cases
+#   -K          collect the KUnit KTAP of the first boot, count its cases and
+#               print "KUNIT SUITE PASSED FAILED SKIPPED" for each suite
 #   -v          print the test's narrative ("LU-SAY" lines) as it runs
 #
 # The guest console (ttyS0) goes to OUTDIR/TEST.console, the result channel
@@ -89,7 +90,7 @@ stamp() {
 	done
 }
 
-cmdline="console=ttyS0 intel_iommu=on retain_initrd panic=-1 oops=panic"
+cmdline="console=ttyS0 intel_iommu=on kho=on retain_initrd panic=-1 oops=panic"
 cmdline+=" lu_test=$test lu_stage=1 $append"
 
 timeout -k 10 "$timeout" qemu-system-x86_64 \
@@ -157,8 +158,12 @@ esac
 if [ $kunit = 1 ]; then
 	# KUnit prints "# SUITE: pass:P fail:F skip:S total:T" after each
 	# suite and "not ok N SUITE" for a suite that failed as a whole.
+	# One "KUNIT SUITE P F S" line per suite, and the sums as the count.
 	ktap=$(sed -n 's/^\[ *[0-9.]*\] //p' "$console")
-	count=$(echo "$ktap" | awk '/^# [^ ]+: pass:[0-9]+ fail:[0-9]+ skip:[0-9]+ total:/ {
+	echo "$ktap" | awk '/^# [^ ]+: pass:[0-9]+ fail:[0-9]+ skip:[0-9]+ total:/ && $2 != "Totals:" {
+			split($0, f, /[: ]+/); print "KUNIT", f[2], f[4], f[6], f[8] }
+		/^not ok [0-9]+ / { print "KUNIT", $4, 0, 1, 0 }'
+	count=$(echo "$ktap" | awk '/^# [^ ]+: pass:[0-9]+ fail:[0-9]+ skip:[0-9]+ total:/ && $2 != "Totals:" {
 			split($0, f, /[: ]+/); p += f[4]; x += f[6]; s += f[8] }
 		/^not ok [0-9]+ / { x++ }
 		END { printf "%d %d %d", p, x, s }')
