@@ -24,6 +24,7 @@
 #include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/page-isolation.h>
+#include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -483,7 +484,8 @@ static int kho_out_build_fdt(void)
 
 /**
  * kho_add_subtree - hand a named blob to the next kernel
- * @name: node name, unique among subtrees (a valid FDT node name)
+ * @name: node name, unique among subtrees (a valid FDT node name without
+ *	  a unit address)
  * @blob: the blob; the caller preserves its memory (kho_alloc_preserve())
  *	  and keeps it preserved while the subtree exists
  * @size: size of the blob in bytes
@@ -501,7 +503,8 @@ int kho_add_subtree(const char *name, void *blob, size_t size)
 
 	if (!kho_out.ready)
 		return -EOPNOTSUPP;
-	if (!name || !*name || strchr(name, '/') || !blob || !size)
+	/* A plain node name: no path, and no unit address to match loosely. */
+	if (!name || !*name || strpbrk(name, "/@") || !blob || !size)
 		return -EINVAL;
 
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
@@ -752,6 +755,7 @@ static void __init kho_reserve_preserved(void)
 		.page_ok = kho_in_page_ok,
 		.block = kho_in_check_block,
 	};
+	u64 start = local_clock();
 	int err;
 
 	err = kho_map_walk(kho_in.map, &walk);
@@ -764,7 +768,8 @@ static void __init kho_reserve_preserved(void)
 	}
 	walk.block = kho_in_reserve_block;
 	kho_map_walk(kho_in.map, &walk);
-	pr_info("%lu preserved blocks reserved\n", kho_in.nr_blocks);
+	pr_info("%lu preserved blocks reserved in %llu us\n", kho_in.nr_blocks,
+		div_u64(local_clock() - start, NSEC_PER_USEC));
 }
 
 /* Early reservations below and above the low-memory limit. */

@@ -126,6 +126,21 @@ static unsigned long *kho_track_chunk(struct kho_track *track, unsigned int orde
 	return bitmap;
 }
 
+/*
+ * The bitmap chunk that holds the bit of block @pfn of @order, created when
+ * @create is set; the bit's index goes to @bit.  Called with the lock held
+ * after kho_track_check().
+ */
+static unsigned long *kho_track_locate(struct kho_track *track, unsigned long pfn,
+				       unsigned int order, bool create,
+				       unsigned long *bit)
+{
+	unsigned long block = pfn >> order;
+
+	*bit = block % KHO_CHUNK_BITS;
+	return kho_track_chunk(track, order, block / KHO_CHUNK_BITS, create);
+}
+
 static int kho_track_check(unsigned long pfn, unsigned int order)
 {
 	if (order > MAX_PAGE_ORDER || !IS_ALIGNED(pfn, 1UL << order))
@@ -144,8 +159,7 @@ static int kho_track_check(unsigned long pfn, unsigned int order)
  */
 int kho_track_add(struct kho_track *track, unsigned long pfn, unsigned int order)
 {
-	unsigned long block = pfn >> order;
-	unsigned long *bitmap;
+	unsigned long *bitmap, bit;
 	int err;
 
 	err = kho_track_check(pfn, order);
@@ -153,10 +167,10 @@ int kho_track_add(struct kho_track *track, unsigned long pfn, unsigned int order
 		return err;
 
 	guard(mutex)(&track->lock);
-	bitmap = kho_track_chunk(track, order, block / KHO_CHUNK_BITS, true);
+	bitmap = kho_track_locate(track, pfn, order, true, &bit);
 	if (IS_ERR(bitmap))
 		return PTR_ERR(bitmap);
-	if (__test_and_set_bit(block % KHO_CHUNK_BITS, bitmap))
+	if (__test_and_set_bit(bit, bitmap))
 		return -EEXIST;
 	track->nr_blocks[order]++;
 	return 0;
@@ -173,8 +187,7 @@ int kho_track_add(struct kho_track *track, unsigned long pfn, unsigned int order
  */
 int kho_track_del(struct kho_track *track, unsigned long pfn, unsigned int order)
 {
-	unsigned long block = pfn >> order;
-	unsigned long *bitmap;
+	unsigned long *bitmap, bit;
 	int err;
 
 	err = kho_track_check(pfn, order);
@@ -182,8 +195,8 @@ int kho_track_del(struct kho_track *track, unsigned long pfn, unsigned int order
 		return err;
 
 	guard(mutex)(&track->lock);
-	bitmap = kho_track_chunk(track, order, block / KHO_CHUNK_BITS, false);
-	if (!bitmap || !__test_and_clear_bit(block % KHO_CHUNK_BITS, bitmap))
+	bitmap = kho_track_locate(track, pfn, order, false, &bit);
+	if (!bitmap || !__test_and_clear_bit(bit, bitmap))
 		return -ENOENT;
 	track->nr_blocks[order]--;
 	return 0;
@@ -199,15 +212,14 @@ int kho_track_del(struct kho_track *track, unsigned long pfn, unsigned int order
  */
 bool kho_track_has(struct kho_track *track, unsigned long pfn, unsigned int order)
 {
-	unsigned long block = pfn >> order;
-	unsigned long *bitmap;
+	unsigned long *bitmap, bit;
 
 	if (kho_track_check(pfn, order))
 		return false;
 
 	guard(mutex)(&track->lock);
-	bitmap = kho_track_chunk(track, order, block / KHO_CHUNK_BITS, false);
-	return bitmap && test_bit(block % KHO_CHUNK_BITS, bitmap);
+	bitmap = kho_track_locate(track, pfn, order, false, &bit);
+	return bitmap && test_bit(bit, bitmap);
 }
 
 static int kho_map_walk_entry(const struct kho_map_entry *entry,
