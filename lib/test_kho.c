@@ -13,6 +13,10 @@
  *	verify does but preserve the even-numbered entries again, in a new
  *	blob, for the kernel after it; the odd-numbered ones are freed.  Reads
  *	of verify then report what was carried.
+ * /sys/kernel/debug/kho_test/bench: write "ORDER MIB" to allocate MIB of
+ *	folios of ORDER, time writing them once and preserving them; read for
+ *	the figures.  In the next kernel, a read of bench_restore times
+ *	restoring (and then frees) what each run preserved.
  */
 
 #define pr_fmt(fmt) "kho_test: " fmt
@@ -23,6 +27,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/xxhash.h>
 
 #define KHO_TEST_NAME		"kho-test"
@@ -311,6 +316,168 @@ static ssize_t kho_test_carry_write(struct file *file, const char __user *buf,
 	return strncmp(kho_test.result, "pass", 4) ? -EIO : len;
 }
 
+/* ------------------------------------------------------------------------
+ * Benchmarks for make bench: ratios within one run, so machine speed cancels.
+ */
+#define KHO_BENCH_MAGIC		0x4b484f42454e4348ULL	/* "KHOBENCH" */
+
+struct kho_bench_blob {
+	u64 magic;
+	u64 nr;
+	u32 order;
+	u32 reserved;
+	u64 phys[];
+};
+
+static char kho_bench_result[512];
+
+static int kho_bench_run(unsigned int order, unsigned int mib)
+{
+	unsigned long nr = ((unsigned long)mib << 20) >> (PAGE_SHIFT + order), i;
+	struct kho_bench_blob *blob;
+	struct folio **folios;
+	char name[24];
+	u64 t0, t1, t2;
+	int err = -ENOMEM;
+
+	if (order > MAX_PAGE_ORDER || !nr)
+		return -EINVAL;
+	blob = kho_alloc_preserve(struct_size(blob, phys, nr));
+	if (IS_ERR(blob))
+		return PTR_ERR(blob);
+	folios = kvmalloc_array(nr, sizeof(*folios), GFP_KERNEL);
+	if (!folios)
+		goto out_blob;
+	for (i = 0; i < nr; i++) {
+		folios[i] = folio_alloc(GFP_KERNEL, order);
+		if (!folios[i])
+			goto out_folios;
+	}
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < nr; i++)
+		memset(folio_address(folios[i]), 0x5a, PAGE_SIZE << order);
+	t1 = ktime_get_ns();
+	for (i = 0; i < nr; i++) {
+		err = kho_preserve_folio(folios[i]);
+		if (err)
+			goto out_folios;
+		blob->phys[i] = PFN_PHYS(folio_pfn(folios[i]));
+	}
+	t2 = ktime_get_ns();
+
+	blob->magic = KHO_BENCH_MAGIC;
+	blob->nr = nr;
+	blob->order = order;
+	snprintf(name, sizeof(name), "kho-bench-%u", order);
+	err = kho_add_subtree(name, blob, struct_size(blob, phys, nr));
+	if (err)
+		goto out_folios;
+	kvfree(folios);		/* the folios stay allocated, and preserved */
+	snprintf(kho_bench_result + strlen(kho_bench_result),
+		 sizeof(kho_bench_result) - strlen(kho_bench_result),
+		 "order %u folios %lu write_ns %llu preserve_ns %llu\n",
+		 order, nr, t1 - t0, t2 - t1);
+	return 0;
+
+out_folios:
+	while (i--) {
+		kho_unpreserve_folio(folios[i]);
+		folio_put(folios[i]);
+	}
+	kvfree(folios);
+out_blob:
+	kho_unpreserve_free(blob);
+	return err;
+}
+
+static ssize_t kho_bench_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	unsigned int order, mib;
+	char buf[32] = {};
+	int err;
+
+	if (len >= sizeof(buf) || copy_from_user(buf, ubuf, len))
+		return -EINVAL;
+	if (sscanf(buf, "%u %u", &order, &mib) != 2)
+		return -EINVAL;
+	guard(mutex)(&kho_test.lock);
+	err = kho_bench_run(order, mib);
+	return err ? err : len;
+}
+
+static ssize_t kho_bench_read(struct file *file, char __user *buf,
+			      size_t len, loff_t *ppos)
+{
+	guard(mutex)(&kho_test.lock);
+	return simple_read_from_buffer(buf, len, ppos, kho_bench_result,
+				       strlen(kho_bench_result));
+}
+
+/* Restore every folio of each handed-over run, timed, then free them. */
+static void kho_bench_restore(char *res, size_t len)
+{
+	unsigned int order;
+	size_t used = 0;
+
+	for (order = 0; order <= MAX_PAGE_ORDER; order++) {
+		struct kho_bench_blob *blob;
+		unsigned long i, bad = 0;
+		struct folio **folios;
+		phys_addr_t phys;
+		char name[24];
+		u64 t0, t1;
+
+		snprintf(name, sizeof(name), "kho-bench-%u", order);
+		if (kho_retrieve_subtree(name, &phys, NULL))
+			continue;
+		blob = phys_to_virt(phys);
+		if (blob->magic != KHO_BENCH_MAGIC || blob->order != order)
+			continue;
+		folios = kvmalloc_array(blob->nr, sizeof(*folios), GFP_KERNEL);
+		if (!folios)
+			continue;
+
+		t0 = ktime_get_ns();
+		for (i = 0; i < blob->nr; i++) {
+			folios[i] = kho_restore_folio(blob->phys[i]);
+			if (!folios[i])
+				bad++;
+		}
+		t1 = ktime_get_ns();
+
+		used += scnprintf(res + used, len - used,
+				  "order %u folios %llu restore_ns %llu failed %lu\n",
+				  order, blob->nr, t1 - t0, bad);
+		for (i = 0; i < blob->nr; i++) {
+			if (folios[i])
+				folio_put(folios[i]);
+		}
+		kvfree(folios);
+		kho_restore_free(blob);
+	}
+}
+
+static ssize_t kho_bench_restore_read(struct file *file, char __user *buf,
+				      size_t len, loff_t *ppos)
+{
+	guard(mutex)(&kho_test.lock);
+	if (!kho_bench_result[0])
+		kho_bench_restore(kho_bench_result, sizeof(kho_bench_result));
+	return simple_read_from_buffer(buf, len, ppos, kho_bench_result,
+				       strlen(kho_bench_result));
+}
+
+static const struct file_operations kho_bench_fops = {
+	.write = kho_bench_write,
+	.read = kho_bench_read,
+};
+
+static const struct file_operations kho_bench_restore_fops = {
+	.read = kho_bench_restore_read,
+};
+
 static const struct file_operations kho_test_carry_fops = {
 	.write = kho_test_carry_write,
 };
@@ -330,6 +497,8 @@ static int __init kho_test_init(void)
 	debugfs_create_file("preserve", 0200, dir, NULL, &kho_test_preserve_fops);
 	debugfs_create_file("verify", 0400, dir, NULL, &kho_test_verify_fops);
 	debugfs_create_file("carry", 0200, dir, NULL, &kho_test_carry_fops);
+	debugfs_create_file("bench", 0600, dir, NULL, &kho_bench_fops);
+	debugfs_create_file("bench_restore", 0400, dir, NULL, &kho_bench_restore_fops);
 	return 0;
 }
 late_initcall(kho_test_init);
