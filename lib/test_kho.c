@@ -108,13 +108,33 @@ static int kho_test_add(struct kho_test_blob *blob, struct page *page,
 	return kho_preserve_folio(page_folio(page));
 }
 
+/* Undo a kho_test_preserve() that failed part way. */
+static void kho_test_unwind(struct kho_test_blob *blob)
+{
+	unsigned int i;
+
+	for (i = 0; i < blob->nr; i++) {
+		const struct kho_test_entry *e = &blob->entries[i];
+		struct page *page = pfn_to_page(PHYS_PFN(e->phys));
+
+		if (e->order == KHO_TEST_RANGE) {
+			kho_unpreserve_pages(page, e->nr_pages);
+			free_pages_exact(page_address(page), e->nr_pages * PAGE_SIZE);
+		} else {
+			kho_unpreserve_folio(page_folio(page));
+			folio_put(page_folio(page));
+		}
+	}
+	kho_unpreserve_free(blob);
+}
+
 static int kho_test_preserve(u64 seed)
 {
 	struct kho_test_blob *blob;
 	unsigned int order, i;
 	struct folio *folio;
 	void *range;
-	int err;
+	int err = -ENOMEM;
 
 	if (kho_test.blob)
 		return -EBUSY;
@@ -129,35 +149,41 @@ static int kho_test_preserve(u64 seed)
 		for (i = 0; i < KHO_TEST_PER_ORDER; i++) {
 			folio = folio_alloc(GFP_KERNEL, order);
 			if (!folio)
-				return -ENOMEM;
+				goto unwind;
 			err = kho_test_add(blob, &folio->page, 1UL << order, order);
 			if (err)
-				return err;
+				goto unwind;
 		}
 	}
+	err = -ENOMEM;
 	range = alloc_pages_exact(KHO_TEST_RANGE_PAGES * PAGE_SIZE, GFP_KERNEL);
 	if (!range)
-		return -ENOMEM;
+		goto unwind;
 	err = kho_test_add(blob, virt_to_page(range), KHO_TEST_RANGE_PAGES,
 			   KHO_TEST_RANGE);
 	if (err)
-		return err;
+		goto unwind;
 	for (i = 0; i < KHO_TEST_BIG; i++) {
+		err = -ENOMEM;
 		folio = folio_alloc(GFP_KERNEL, KHO_TEST_BIG_ORDER);
 		if (!folio)
-			return -ENOMEM;
+			goto unwind;
 		err = kho_test_add(blob, &folio->page, 1UL << KHO_TEST_BIG_ORDER,
 				   KHO_TEST_BIG_ORDER);
 		if (err)
-			return err;
+			goto unwind;
 	}
 
 	err = kho_add_subtree(KHO_TEST_NAME, blob, sizeof(*blob));
 	if (err)
-		return err;
+		goto unwind;
 	kho_test.blob = blob;
 	pr_info("preserved %u entries, seed %llu\n", blob->nr, seed);
 	return 0;
+
+unwind:
+	kho_test_unwind(blob);
+	return err;
 }
 
 static int kho_test_restore(const struct kho_test_entry *e, struct page **pagep)
