@@ -145,13 +145,19 @@ bool is_kho_boot(void)
 }
 EXPORT_SYMBOL_GPL(is_kho_boot);
 
+/* Does [@start, @start + @size) overlap scratch area @s? */
+static bool kho_overlaps(const struct kho_scratch *s, phys_addr_t start,
+			 phys_addr_t size)
+{
+	return start < s->addr + s->size && s->addr < start + size;
+}
+
 static bool kho_in_scratch(phys_addr_t start, phys_addr_t size)
 {
 	unsigned int i;
 
 	for (i = 0; i < kho_nr_scratch; i++) {
-		if (start < kho_scratch[i].addr + kho_scratch[i].size &&
-		    kho_scratch[i].addr < start + size)
+		if (kho_overlaps(&kho_scratch[i], start, size))
 			return true;
 	}
 	return false;
@@ -643,11 +649,10 @@ static int __init kho_check_scratch(const struct kho_scratch *s, unsigned int nr
 		if (!s[i].size || !IS_ALIGNED(s[i].addr | s[i].size, align) ||
 		    !memblock_is_region_memory(s[i].addr, s[i].size))
 			return -EINVAL;
-		if (fdt_phys < s[i].addr + s[i].size && s[i].addr < fdt_phys + PAGE_SIZE)
+		if (kho_overlaps(&s[i], fdt_phys, PAGE_SIZE))
 			return -EINVAL;
 		for (j = 0; j < i; j++) {
-			if (s[i].addr < s[j].addr + s[j].size &&
-			    s[j].addr < s[i].addr + s[i].size)
+			if (kho_overlaps(&s[j], s[i].addr, s[i].size))
 				return -EINVAL;
 		}
 	}
@@ -898,7 +903,8 @@ int kho_fill_kimage(struct kimage *image)
 	};
 	int err;
 
-	if (!kho_is_enabled() || !kho_out.ready || image->type == KEXEC_TYPE_CRASH)
+	/* ready implies enabled: kho_init() turns KHO off when it fails. */
+	if (!kho_out.ready || image->type == KEXEC_TYPE_CRASH)
 		return 0;
 
 	kbuf.memsz = PAGE_ALIGN(kbuf.bufsz);
