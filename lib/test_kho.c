@@ -276,18 +276,20 @@ static void kho_test_verify(char *res, size_t len, bool carry)
 		if (err) {
 			snprintf(res, len, "FAIL: entry %u at %llx: restore %d\n",
 				 i, e->phys, err);
-			return;
+			goto fail;
 		}
 		if (kho_test_csum(page, e->nr_pages) != e->csum) {
 			snprintf(res, len, "FAIL: entry %u at %llx: checksum\n", i, e->phys);
-			return;
+			kho_test_release(e, page);
+			goto fail;
 		}
 		pages += e->nr_pages;
 		if (carry && !(i % 2)) {
+			/* On failure the entry is in @out, and unwound with it. */
 			err = kho_test_carry_one(out, e, page);
 			if (err) {
 				snprintf(res, len, "FAIL: entry %u: preserve again %d\n", i, err);
-				return;
+				goto fail;
 			}
 			carried += e->nr_pages;
 			continue;
@@ -298,13 +300,19 @@ static void kho_test_verify(char *res, size_t len, bool carry)
 		err = kho_add_subtree(KHO_TEST_NAME, out, sizeof(*out));
 		if (err) {
 			snprintf(res, len, "FAIL: subtree for the next kernel: %d\n", err);
-			return;
+			goto fail;
 		}
 		kho_test.blob = out;
 	}
 	snprintf(res, len, "pass %u entries %lu pages carried %lu pages seed %llu\n",
 		 blob->nr, pages, carried, blob->seed);
 	kho_restore_free(blob);
+	return;
+
+fail:
+	/* What was carried goes back; unrestored entries stay reserved. */
+	if (out)
+		kho_test_unwind(out);
 }
 
 static ssize_t kho_test_preserve_write(struct file *file, const char __user *buf,
