@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0
+/**
+ * DOC: LUO overview
+ *
+ * Live Update Orchestrator (LUO): /dev/liveupdate and the reboot.
+ *
+ * Userspace groups the files that must survive a kexec into named sessions
+ * (luo_session.c); each file is preserved by the handler of its type
+ * (luo_file.c), and objects several files depend on are preserved once
+ * (luo_flb.c).  At the kexec reboot, kernel_kexec() calls
+ * liveupdate_reboot(), which freezes every open outgoing session and writes
+ * them into KHO memory; the next kernel finds them through the KHO subtree
+ * "LUO" and shows them to the first opener of /dev/liveupdate.
+ *
+ * Incoming data this kernel cannot take up (malformed, or of another
+ * format) is refused with a log line: /dev/liveupdate then fails every open
+ * with -EIO and the preserved memory stays reserved, so nothing a device
+ * may still use is reused.  The system keeps running.
+ *
+ * Locking: luo_state_rwsem is taken for reading by every ioctl and by the
+ * release of a session, and for writing by the reboot, which keeps it when
+ * it succeeds so that nothing changes any more.  Below it, the session list
+ * lock, then a session's lock, then a file's lock.
+ */
+
+#define pr_fmt(fmt) "liveupdate: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/file.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/kstrtox.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "luo_internal.h"
+
+DECLARE_RWSEM(luo_state_rwsem);
+
+static bool luo_enable __ro_after_init;
+
+static int __init luo_parse_enable(char *p)
+{
+	return kstrtobool(p, &luo_enable);
+}
+early_param("liveupdate", luo_parse_enable);
+
+/* What the previous kernel handed over. */
+static struct {
+	struct mutex lock;	/* serializes the deserialization */
+	bool present;		/* a valid header was found */
+	bool done;		/* deserialization was attempted */
+	int err;		/* its result; opens fail when non-zero */
+	struct luo_ser ser;	/* copy of the header */
+} luo_in = {
+	.lock = __MUTEX_INITIALIZER(luo_in.lock),
+};
+
+static atomic_t luo_dev_busy = ATOMIC_INIT(0);
+
+/**
+ * liveupdate_enabled - whether live update is on
+ *
+ * It is on with liveupdate=on on the command line, provided kexec handover
+ * is on too.
+ *
+ * Return: true if it is.
+ */
+bool liveupdate_enabled(void)
+{
+	return luo_enable && kho_is_enabled();
+}
+
+/* Live updates that led to this kernel. */
+u64 luo_liveupdate_num(void)
+{
+	return luo_in.present ? luo_in.ser.liveupdate_num : 0;
+}
+
+/* ------------------------------------------------------------------------
+ * ioctl plumbing, shared with the session file descriptors
+ */
+
+/**
+ * luo_ucmd_respond - copy an ioctl's result back to userspace
+ * @ucmd: the ioctl
+ * @kernel_cmd_size: size of its structure as this kernel knows it
+ *
+ * Return: 0 or -EFAULT.
+ */
+int luo_ucmd_respond(struct luo_ucmd *ucmd, size_t kernel_cmd_size)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, kernel_cmd_size)))
+		return -EFAULT;
+	return 0;
+}
+
+/**
+ * luo_ioctl_dispatch - serve an ioctl from a table
+ * @ops: the table, indexed by command number minus @base
+ * @nr_ops: its length
+ * @base: the first command number
+ * @cmd: the ioctl command
+ * @arg: its argument, a pointer to a size-prefixed structure
+ * @ctx: passed to the handler
+ *
+ * Return: the handler's result; -EINVAL for a number outside the table or
+ * a size below the mandatory part, -ENOIOCTLCMD for a number in it whose
+ * full command differs, -E2BIG for unknown non-zero trailing bytes, or
+ * -EFAULT.
+ */
+long luo_ioctl_dispatch(const struct luo_ioctl_op *ops, unsigned int nr_ops,
+			unsigned int base, unsigned int cmd,
+			unsigned long arg, void *ctx)
+{
+	union {
+		struct liveupdate_ioctl_create_session create;
+		struct liveupdate_ioctl_retrieve_session retrieve;
+		struct liveupdate_session_preserve_fd preserve;
+		struct liveupdate_session_retrieve_fd retrieve_fd;
+		struct liveupdate_session_finish finish;
+		struct liveupdate_session_get_name get_name;
+	} buf;
+	struct luo_ucmd ucmd = { .ubuffer = (void __user *)arg, .cmd = &buf };
+	const struct luo_ioctl_op *op;
+	unsigned int nr = _IOC_NR(cmd);
+	int err;
+
+	if (nr < base || nr - base >= nr_ops)
+		return -EINVAL;
+	op = &ops[nr - base];
+	if (op->ioctl_num != cmd)
+		return -ENOIOCTLCMD;
+	if (WARN_ON_ONCE(op->size > sizeof(buf)))
+		return -EINVAL;
+
+	if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer))
+		return -EFAULT;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+	err = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
+				    ucmd.user_size);
+	if (err)
+		return err;
+
+	guard(rwsem_read)(&luo_state_rwsem);
+	return op->execute(&ucmd, ctx);
+}
+
+/* ------------------------------------------------------------------------
+ * /dev/liveupdate
+ */
+
+/* Give a new session file to userspace; consumes @file. */
+static int luo_install_session(struct luo_ucmd *ucmd, struct file *file,
+			       s32 *fdp, size_t size)
+{
+	int fd, err;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		fput(file);
+		return fd;
+	}
+	*fdp = fd;
+	err = luo_ucmd_respond(ucmd, size);
+	if (err) {
+		put_unused_fd(fd);
+		fput(file);
+		return err;
+	}
+	fd_install(fd, file);
+	return 0;
+}
+
+/* A name is 1 to 63 characters and NUL-terminated within the field. */
+static int luo_check_name(const u8 *name)
+{
+	size_t len = strnlen(name, LIVEUPDATE_SESSION_NAME_LENGTH);
+
+	if (!len || len == LIVEUPDATE_SESSION_NAME_LENGTH)
+		return -EINVAL;
+	return 0;
+}
+
+static int luo_ioctl_create_session(struct luo_ucmd *ucmd, void *ctx)
+{
+	struct liveupdate_ioctl_create_session *cmd = ucmd->cmd;
+	struct file *file;
+	int err;
+
+	err = luo_check_name(cmd->name);
+	if (err)
+		return err;
+	err = luo_session_create(cmd->name, &file);
+	if (err)
+		return err;
+	return luo_install_session(ucmd, file, &cmd->fd, sizeof(*cmd));
+}
+
+static int luo_ioctl_retrieve_session(struct luo_ucmd *ucmd, void *ctx)
+{
+	struct liveupdate_ioctl_retrieve_session *cmd = ucmd->cmd;
+	struct file *file;
+	int err;
+
+	if (luo_check_name(cmd->name))
+		return -ENOENT;
+	err = luo_session_retrieve(cmd->name, &file);
+	if (err)
+		return err;
+	return luo_install_session(ucmd, file, &cmd->fd, sizeof(*cmd));
+}
+
+#define LUO_IOCTL_OP(_ioctl, _fn, _struct, _last)			\
+	[_IOC_NR(_ioctl) - LIVEUPDATE_CMD_BASE] = {			\
+		.size = sizeof(_struct),				\
+		.min_size = offsetofend(_struct, _last),		\
+		.ioctl_num = _ioctl,					\
+		.execute = _fn,						\
+	}
+
+static const struct luo_ioctl_op luo_ioctl_ops[] = {
+	LUO_IOCTL_OP(LIVEUPDATE_IOCTL_CREATE_SESSION, luo_ioctl_create_session,
+		     struct liveupdate_ioctl_create_session, name),
+	LUO_IOCTL_OP(LIVEUPDATE_IOCTL_RETRIEVE_SESSION, luo_ioctl_retrieve_session,
+		     struct liveupdate_ioctl_retrieve_session, name),
+};
+
+static long luo_dev_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	return luo_ioctl_dispatch(luo_ioctl_ops, ARRAY_SIZE(luo_ioctl_ops),
+				  LIVEUPDATE_CMD_BASE, cmd, arg, NULL);
+}
+
+/* Take up the previous kernel's sessions, once, at the first open. */
+static int luo_deserialize(void)
+{
+	int err;
+
+	guard(mutex)(&luo_in.lock);
+	if (luo_in.done)
+		return luo_in.err;
+	luo_in.done = true;
+	if (!luo_in.present)
+		return 0;
+
+	err = luo_session_deserialize(luo_in.ser.sessions,
+				      luo_in.ser.nr_sessions);
+	if (err) {
+		pr_err("cannot take up the sessions of the previous kernel (%d); /dev/liveupdate refuses opens, preserved memory stays reserved\n",
+		       err);
+		luo_in.err = -EIO;
+	}
+	return luo_in.err;
+}
+
+static int luo_dev_open(struct inode *inode, struct file *file)
+{
+	int err;
+
+	if (atomic_cmpxchg(&luo_dev_busy, 0, 1))
+		return -EBUSY;
+	err = luo_deserialize();
+	if (err)
+		atomic_set(&luo_dev_busy, 0);
+	return err;
+}
+
+static int luo_dev_release(struct inode *inode, struct file *file)
+{
+	atomic_set(&luo_dev_busy, 0);
+	return 0;
+}
+
+static const struct file_operations luo_dev_fops = {
+	.owner = THIS_MODULE,
+	.open = luo_dev_open,
+	.release = luo_dev_release,
+	.unlocked_ioctl = luo_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice luo_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "liveupdate",
+	.fops = &luo_dev_fops,
+	.mode = 0600,
+};
+
+/* ------------------------------------------------------------------------
+ * Reboot
+ */
+
+static void luo_fill_header(struct luo_ser *ser, u64 sessions, u64 nr_sessions,
+			    u64 flbs, u64 nr_flbs)
+{
+	strscpy(ser->compatible, LUO_COMPATIBLE, sizeof(ser->compatible));
+	ser->liveupdate_num = luo_liveupdate_num() + 1;
+	ser->sessions = sessions;
+	ser->nr_sessions = nr_sessions;
+	ser->flbs = flbs;
+	ser->nr_flbs = nr_flbs;
+}
+
+/**
+ * liveupdate_reboot - hand the open outgoing sessions to the next kernel
+ *
+ * Called by kernel_kexec() before anything is shut down.  Freezes every
+ * file of every outgoing session whose file descriptor is still open, in
+ * creation and preservation order, and writes sessions, files and FLBs
+ * into preserved memory for the next kernel.  On success no session can
+ * change any more.
+ *
+ * Return: 0, also when live update is off; or the error of a freeze or of
+ * the serialization, in which case everything frozen was unfrozen, the
+ * sessions are as they were, and the reboot must not go on.
+ */
+int liveupdate_reboot(void)
+{
+	u64 sessions, nr_sessions, flbs, nr_flbs;
+	struct luo_ser *ser;
+	int err;
+
+	if (!liveupdate_enabled())
+		return 0;
+
+	down_write(&luo_state_rwsem);
+	err = luo_session_serialize(&sessions, &nr_sessions);
+	if (err)
+		goto out_unlock;
+	err = luo_flb_serialize(&flbs, &nr_flbs);
+	if (err)
+		goto out_sessions;
+
+	ser = kho_alloc_preserve(sizeof(*ser));
+	if (IS_ERR(ser)) {
+		err = PTR_ERR(ser);
+		goto out_flbs;
+	}
+	luo_fill_header(ser, sessions, nr_sessions, flbs, nr_flbs);
+	err = kho_add_subtree(LUO_SUBTREE_NAME, ser, sizeof(*ser));
+	if (err)
+		goto out_ser;
+
+	pr_info("handing %llu sessions over to the next kernel (live update %llu)\n",
+		nr_sessions, ser->liveupdate_num);
+	/* Keep luo_state_rwsem: nothing may change the sessions now. */
+	return 0;
+
+out_ser:
+	kho_unpreserve_free(ser);
+out_flbs:
+	luo_blocks_free(flbs);
+out_sessions:
+	luo_session_unserialize(sessions);
+out_unlock:
+	up_write(&luo_state_rwsem);
+	pr_warn("reboot aborted: cannot hand the sessions over (%d)\n", err);
+	return err;
+}
+
+/* ------------------------------------------------------------------------
+ * Boot
+ */
+
+/* Read the header the previous kernel left; refuse what is not ours. */
+static int __init luo_take_header(void)
+{
+	struct folio *folio;
+	phys_addr_t phys;
+	size_t size;
+	int err;
+
+	err = kho_retrieve_subtree(LUO_SUBTREE_NAME, &phys, &size);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+
+	folio = kho_restore_folio(phys);
+	if (!folio)
+		return -EINVAL;
+	if (size != sizeof(luo_in.ser) ||
+	    folio_size(folio) < sizeof(luo_in.ser)) {
+		folio_put(folio);
+		return -EINVAL;
+	}
+	memcpy(&luo_in.ser, folio_address(folio), sizeof(luo_in.ser));
+	folio_put(folio);
+
+	if (strncmp(luo_in.ser.compatible, LUO_COMPATIBLE,
+		    sizeof(luo_in.ser.compatible))) {
+		pr_err("incoming sessions are of an unknown format '%.*s'\n",
+		       (int)sizeof(luo_in.ser.compatible), luo_in.ser.compatible);
+		return -EPROTO;
+	}
+	luo_in.present = true;
+	return 0;
+}
+
+/*
+ * Early, so that drivers probing devices the previous kernel left running
+ * can ask for their FLBs before userspace starts.
+ */
+static int __init luo_early_init(void)
+{
+	int err;
+
+	if (!liveupdate_enabled()) {
+		if (luo_enable)
+			pr_warn("needs kexec handover (kho=on), staying off\n");
+		return 0;
+	}
+
+	err = luo_take_header();
+	if (!err && luo_in.present)
+		err = luo_flb_take_incoming(luo_in.ser.flbs, luo_in.ser.nr_flbs);
+	if (err) {
+		pr_err("refusing the previous kernel's live update data (%d); preserved memory stays reserved\n",
+		       err);
+		luo_in.present = false;
+		luo_in.done = true;
+		luo_in.err = -EIO;
+	} else if (luo_in.present) {
+		pr_info("live update %llu: %llu sessions from the previous kernel\n",
+			luo_in.ser.liveupdate_num, luo_in.ser.nr_sessions);
+	}
+	return 0;
+}
+early_initcall(luo_early_init);
+
+static int __init luo_init(void)
+{
+	int err;
+
+	if (!liveupdate_enabled())
+		return 0;
+	err = misc_register(&luo_miscdev);
+	if (err)
+		pr_err("cannot register /dev/liveupdate (%d)\n", err);
+	return 0;
+}
+late_initcall(luo_init);
+
+#ifdef CONFIG_DEBUG_FS
+static int luo_state_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "liveupdate_num %llu\n", luo_liveupdate_num());
+	scoped_guard(mutex, &luo_in.lock)
+		seq_printf(m, "incoming %s\n", luo_in.err ? "refused" :
+			   !luo_in.present ? "none" :
+			   !luo_in.done ? "pending" : "taken");
+	luo_session_show(m);
+	luo_flb_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(luo_state);
+
+static int __init luo_debugfs_init(void)
+{
+	struct dentry *dir;
+
+	if (!liveupdate_enabled())
+		return 0;
+	dir = debugfs_create_dir("liveupdate", NULL);
+	debugfs_create_file("state", 0400, dir, NULL, &luo_state_fops);
+	return 0;
+}
+late_initcall(luo_debugfs_init);
+#endif
