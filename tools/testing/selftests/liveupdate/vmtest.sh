@@ -90,7 +90,7 @@ stamp() {
 	done
 }
 
-cmdline="console=ttyS0 intel_iommu=on kho=on retain_initrd panic=-1 oops=panic"
+cmdline="console=ttyS0 intel_iommu=on kho=on liveupdate=on retain_initrd panic=-1 oops=panic"
 cmdline+=" lu_test=$test lu_stage=1 $append"
 
 timeout -k 10 "$timeout" qemu-system-x86_64 \
