@@ -297,6 +297,62 @@ static struct miscdevice luo_miscdev = {
  * Reboot
  */
 
+#ifdef CONFIG_LIVEUPDATE_TEST
+/*
+ * Test-only corruption of the outgoing handover, so that tests can check
+ * that the next kernel refuses it and keeps running.
+ */
+enum {
+	LUO_CORRUPT_NONE,
+	LUO_CORRUPT_VERSION,
+	LUO_CORRUPT_CHAIN,
+	LUO_CORRUPT_HANDLER,
+};
+static const char * const luo_corrupt_names[] = {
+	"none", "version", "chain", "handler",
+};
+
+static int luo_corrupt;
+
+/* The first entry of the block at @phys. */
+static void *luo_first_entry(u64 phys)
+{
+	return phys_to_virt(phys) + sizeof(struct luo_block_ser);
+}
+
+static void luo_corrupt_handover(struct luo_ser *ser)
+{
+	struct luo_session_ser *session;
+	struct luo_file_ser *file;
+
+	switch (luo_corrupt) {
+	case LUO_CORRUPT_VERSION:
+		ser->compatible[strlen(ser->compatible) - 1] = '0';
+		break;
+	case LUO_CORRUPT_CHAIN:
+		if (ser->sessions)
+			ser->sessions += 8;
+		break;
+	case LUO_CORRUPT_HANDLER:
+		if (!ser->sessions)
+			break;
+		session = luo_first_entry(ser->sessions);
+		if (!session->files)
+			break;
+		file = luo_first_entry(session->files);
+		strscpy(file->compatible, "no-such-handler",
+			sizeof(file->compatible));
+		break;
+	default:
+		return;
+	}
+	pr_warn("test: corrupting the outgoing handover (%s)\n",
+		luo_corrupt_names[luo_corrupt]);
+}
+#else
+static inline void luo_corrupt_handover(struct luo_ser *ser) { }
+#endif
+
 static void luo_fill_header(struct luo_ser *ser, u64 sessions, u64 nr_sessions,
 			    u64 flbs, u64 nr_flbs)
 {
@@ -344,6 +400,7 @@ int liveupdate_reboot(void)
 		goto out_flbs;
 	}
 	luo_fill_header(ser, sessions, nr_sessions, flbs, nr_flbs);
+	luo_corrupt_handover(ser);
 	err = kho_add_subtree(LUO_SUBTREE_NAME, ser, sizeof(*ser));
 	if (err)
 		goto out_ser;
@@ -462,6 +519,46 @@ static int luo_state_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(luo_state);
 
+#ifdef CONFIG_LIVEUPDATE_TEST
+static int luo_corrupt_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%s\n", luo_corrupt_names[luo_corrupt]);
+	return 0;
+}
+
+static int luo_corrupt_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, luo_corrupt_show, NULL);
+}
+
+static ssize_t luo_corrupt_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	char buf[16];
+	int mode;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	mode = sysfs_match_string(luo_corrupt_names, buf);
+	if (mode < 0)
+		return mode;
+	luo_corrupt = mode;
+	return count;
+}
+
+static const struct file_operations luo_corrupt_fops = {
+	.owner = THIS_MODULE,
+	.open = luo_corrupt_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = luo_corrupt_write,
+};
+#endif
+
 static int __init luo_debugfs_init(void)
 {
 	struct dentry *dir;
@@ -470,6 +567,9 @@ static int __init luo_debugfs_init(void)
 		return 0;
 	dir = debugfs_create_dir("liveupdate", NULL);
 	debugfs_create_file("state", 0400, dir, NULL, &luo_state_fops);
+#ifdef CONFIG_LIVEUPDATE_TEST
+	debugfs_create_file("corrupt", 0600, dir, NULL, &luo_corrupt_fops);
+#endif
 	return 0;
 }
 late_initcall(luo_debugfs_init);
