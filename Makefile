@@ -201,7 +201,9 @@ define mkinitrd
 		echo "file /init $(TREE)/$(LU)/init.sh 0755 0 0"
 		echo "file /lu/lib.sh $(TREE)/$(LU)/lib.sh 0644 0 0"
 		echo "file /boot/bzImage $(1) 0644 0 0"
-		echo "file /lu/bin/lu_kexec $(T)/liveupdate/lu_kexec 0755 0 0"
+		for p in lu_kexec luo_api luo_kexec; do
+			echo "file /lu/bin/$$p $(T)/liveupdate/$$p 0755 0 0"
+		done
 		for p in iommufd iommufd_fail_nth; do
 			echo "file /lu/bin/$$p $(T)/iommu/$$p 0755 0 0"
 		done
@@ -274,3 +276,11 @@ bench: $(B)/bench/initrd.cpio
 			printf "BENCH plain_kexec_boot_to_init_ms %.0f ms\n", u * 1000
 			printf "BENCH kho_2g_kexec_transition_ms %d ms\n", k
 			printf "BENCH kho_2g_transition_vs_plain %.3f ratio\n", k / p } }'
+	# LUO: time per file of taking sessions up, 2000 against 100.
+	out=$$($(LU)/vmtest.sh -k $(B)/bench/bzImage -i $(B)/bench/initrd.cpio \
+		-o $(B)/bench/run -t luo_scale -s 4 -T 900) || {
+		echo "$$out"; echo "error: the LUO benchmark failed (logs in $(B)/bench/run/)" >&2; exit 1; }
+	echo "$$out" | grep '^BENCH ' || true
+	echo "$$out" | awk '/^BENCH luo_deserialize_per_file_us_100 / { a = $$3 }
+		/^BENCH luo_deserialize_per_file_us_2000 / { b = $$3 }
+		END { if (a && b) printf "BENCH luo_deserialize_per_file_us_2000_vs_100 %.3f ratio\n", b / a }'

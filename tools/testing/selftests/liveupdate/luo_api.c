@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/liveupdate within one kernel: every errno of every ioctl, the
+ * size-extension rules, and the lifecycle of outgoing sessions.  Files
+ * come from the LIVEUPDATE_TEST file type, whose event log shows what LUO
+ * asked of the handlers.
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "../kselftest_harness.h"
+#include "luo_lib.h"
+
+#define BIG	(LIVEUPDATE_SESSION_NAME_LENGTH + 64)
+
+FIXTURE(luo) {
+	int lu;
+};
+
+FIXTURE_SETUP(luo)
+{
+	self->lu = open(LUO_DEV, O_RDWR);
+	ASSERT_LE(0, self->lu) TH_LOG("cannot open " LUO_DEV ": %s",
+				      strerror(errno));
+	ASSERT_EQ(0, access(LUO_TEST_DEV0, R_OK | W_OK));
+	ASSERT_EQ(0, luo_events_clear());
+}
+
+FIXTURE_TEARDOWN(luo)
+{
+	close(self->lu);
+	luo_knob("fail_preserve", 0);
+}
+
+/* /dev/liveupdate */
+
+TEST_F(luo, second_open_is_busy)
+{
+	ASSERT_EQ(-1, open(LUO_DEV, O_RDWR));
+	ASSERT_EQ(EBUSY, errno);
+}
+
+TEST_F(luo, reopen_after_close)
+{
+	int fd;
+
+	close(self->lu);
+	fd = open(LUO_DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	self->lu = fd;
+}
+
+TEST_F(luo, closing_the_device_keeps_sessions)
+{
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
+	int s = luo_create_session(self->lu, "kept");
+
+	ASSERT_LE(0, s);
+	close(self->lu);
+	self->lu = open(LUO_DEV, O_RDWR);
+	ASSERT_LE(0, self->lu);
+	ASSERT_EQ(0, luo_get_name(s, name));
+	ASSERT_STREQ("kept", name);
+	ASSERT_EQ(-EEXIST, luo_create_session(self->lu, "kept"));
+	close(s);
+}
+
+TEST_F(luo, unknown_nr_is_einval)
+{
+	unsigned long next = _IO(LIVEUPDATE_IOCTL_TYPE, 0x02);
+
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->lu, next, NULL));
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->lu, LIVEUPDATE_SESSION_PRESERVE_FD, NULL));
+}
+
+TEST_F(luo, mismatched_cmd_is_enotty)
+{
+	unsigned long cmd = _IOW(LIVEUPDATE_IOCTL_TYPE, 0x00, int);
+	int v = 0;
+
+	ASSERT_EQ(-ENOTTY, luo_ioctl(self->lu, cmd, &v));
+}
+
+TEST_F(luo, bad_pointer_is_efault)
+{
+	void *bad = (void *)8;
+
+	ASSERT_EQ(-EFAULT, luo_ioctl(self->lu, LIVEUPDATE_IOCTL_CREATE_SESSION, bad));
+}
+
+/* CREATE_SESSION */
+
+TEST_F(luo, create_returns_cloexec_fd)
+{
+	int s = luo_create_session(self->lu, "cloexec");
+
+	ASSERT_LE(0, s);
+	ASSERT_EQ(FD_CLOEXEC, fcntl(s, F_GETFD) & FD_CLOEXEC);
+	close(s);
+}
+
+TEST_F(luo, create_duplicate_is_eexist)
+{
+	int s = luo_create_session(self->lu, "dup");
+
+	ASSERT_LE(0, s);
+	ASSERT_EQ(-EEXIST, luo_create_session(self->lu, "dup"));
+	close(s);
+}
+
+TEST_F(luo, create_name_free_after_close)
+{
+	int s = luo_create_session(self->lu, "again");
+
+	ASSERT_LE(0, s);
+	close(s);
+	s = luo_create_session(self->lu, "again");
+	ASSERT_LE(0, s);
+	close(s);
+}
+
+TEST_F(luo, create_distinct_names)
+{
+	int a = luo_create_session(self->lu, "one");
+	int b = luo_create_session(self->lu, "two");
+
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	close(a);
+	close(b);
+}
+
+TEST_F(luo, create_empty_name_is_einval)
+{
+	ASSERT_EQ(-EINVAL, luo_create_session(self->lu, ""));
+}
+
+TEST_F(luo, create_unterminated_name_is_einval)
+{
+	struct liveupdate_ioctl_create_session arg = { .size = sizeof(arg) };
+
+	memset(arg.name, 'x', sizeof(arg.name));
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->lu, LIVEUPDATE_IOCTL_CREATE_SESSION, &arg));
+}
+
+TEST_F(luo, create_size_too_small_is_einval)
+{
+	struct liveupdate_ioctl_create_session arg = { .name = "small" };
+
+	arg.size = sizeof(arg) - 1;
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->lu, LIVEUPDATE_IOCTL_CREATE_SESSION, &arg));
+	arg.size = 0;
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->lu, LIVEUPDATE_IOCTL_CREATE_SESSION, &arg));
+}
+
+TEST_F(luo, create_larger_zeroed_struct_works)
+{
+	struct {
+		struct liveupdate_ioctl_create_session arg;
+		char tail[16];
+	} big = { .arg = { .size = sizeof(big), .name = "big" } };
+
+	ASSERT_EQ(0, luo_ioctl(self->lu, LIVEUPDATE_IOCTL_CREATE_SESSION, &big));
+	ASSERT_LE(0, big.arg.fd);
+	close(big.arg.fd);
+}
+
+TEST_F(luo, create_nonzero_tail_is_e2big)
+{
+	struct {
+		struct liveupdate_ioctl_create_session arg;
+		char tail[16];
+	} big = { .arg = { .size = sizeof(big), .name = "tail" } };
+
+	big.tail[15] = 1;
+	ASSERT_EQ(-E2BIG, luo_ioctl(self->lu, LIVEUPDATE_IOCTL_CREATE_SESSION, &big));
+	/* Nothing was created. */
+	big.tail[15] = 0;
+	ASSERT_EQ(0, luo_ioctl(self->lu, LIVEUPDATE_IOCTL_CREATE_SESSION, &big));
+	close(big.arg.fd);
+}
+
+TEST_F(luo, create_2000_sessions)
+{
+	struct rlimit rl = { 4096, 4096 };
+	static int fds[2000];
+	char name[32];
+	int i;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	for (i = 0; i < 2000; i++) {
+		snprintf(name, sizeof(name), "many-%d", i);
+		fds[i] = luo_create_session(self->lu, name);
+		ASSERT_LE(0, fds[i]) TH_LOG("session %d: %d", i, fds[i]);
+	}
+	for (i = 0; i < 2000; i++)
+		close(fds[i]);
+}
+
+/* RETRIEVE_SESSION */
+
+TEST_F(luo, retrieve_unknown_is_enoent)
+{
+	ASSERT_EQ(-ENOENT, luo_retrieve_session(self->lu, "no-such-session"));
+}
+
+TEST_F(luo, retrieve_outgoing_name_is_enoent)
+{
+	int s = luo_create_session(self->lu, "outgoing");
+
+	ASSERT_LE(0, s);
+	ASSERT_EQ(-ENOENT, luo_retrieve_session(self->lu, "outgoing"));
+	close(s);
+}
+
+TEST_F(luo, retrieve_size_too_small_is_einval)
+{
+	struct liveupdate_ioctl_retrieve_session arg = { .name = "x" };
+
+	arg.size = offsetof(struct liveupdate_ioctl_retrieve_session, name);
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &arg));
+}
+
+/* The session file descriptor */
+
+FIXTURE(session) {
+	int lu;
+	int s;
+};
+
+FIXTURE_SETUP(session)
+{
+	self->lu = open(LUO_DEV, O_RDWR);
+	ASSERT_LE(0, self->lu);
+	ASSERT_EQ(0, luo_events_clear());
+	self->s = luo_create_session(self->lu, "session");
+	ASSERT_LE(0, self->s);
+}
+
+FIXTURE_TEARDOWN(session)
+{
+	close(self->s);
+	close(self->lu);
+	luo_knob("fail_preserve", 0);
+}
+
+TEST_F(session, get_name)
+{
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
+
+	ASSERT_EQ(0, luo_get_name(self->s, name));
+	ASSERT_STREQ("session", name);
+}
+
+TEST_F(session, get_name_63_chars)
+{
+	char want[LIVEUPDATE_SESSION_NAME_LENGTH], name[sizeof(want)];
+	int s;
+
+	memset(want, 'n', sizeof(want) - 1);
+	want[sizeof(want) - 1] = '\0';
+	s = luo_create_session(self->lu, want);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, luo_get_name(s, name));
+	ASSERT_STREQ(want, name);
+	close(s);
+}
+
+TEST_F(session, get_name_reserved_is_einval)
+{
+	struct liveupdate_session_get_name arg = { .size = sizeof(arg), .reserved = 1 };
+
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->s, LIVEUPDATE_SESSION_GET_NAME, &arg));
+}
+
+TEST_F(session, get_name_short_copy)
+{
+	struct liveupdate_session_get_name arg;
+
+	memset(&arg, 0xff, sizeof(arg));
+	arg.size = offsetof(struct liveupdate_session_get_name, name) + 4;
+	arg.reserved = 0;
+	/* Too small for the mandatory name: refused, nothing written. */
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->s, LIVEUPDATE_SESSION_GET_NAME, &arg));
+	ASSERT_EQ(0xff, arg.name[0]);
+}
+
+TEST_F(session, get_name_nonzero_tail_is_e2big)
+{
+	struct {
+		struct liveupdate_session_get_name arg;
+		char tail[8];
+	} big = { .arg = { .size = sizeof(big) } };
+
+	big.tail[0] = 1;
+	ASSERT_EQ(-E2BIG, luo_ioctl(self->s, LIVEUPDATE_SESSION_GET_NAME, &big));
+	big.tail[0] = 0;
+	ASSERT_EQ(0, luo_ioctl(self->s, LIVEUPDATE_SESSION_GET_NAME, &big));
+	ASSERT_STREQ("session", (char *)big.arg.name);
+}
+
+TEST_F(session, unknown_nr_is_einval)
+{
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->s, _IO(LIVEUPDATE_IOCTL_TYPE, 0x44), NULL));
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->s, LIVEUPDATE_IOCTL_CREATE_SESSION, NULL));
+}
+
+TEST_F(session, mismatched_cmd_is_enotty)
+{
+	int v = 0;
+
+	ASSERT_EQ(-ENOTTY, luo_ioctl(self->s, _IOR(LIVEUPDATE_IOCTL_TYPE, 0x43, int), &v));
+}
+
+TEST_F(session, retrieve_fd_on_outgoing_is_einval)
+{
+	ASSERT_EQ(-EINVAL, luo_retrieve(self->s, 1));
+}
+
+TEST_F(session, finish_on_outgoing_is_einval)
+{
+	ASSERT_EQ(-EINVAL, luo_finish(self->s));
+}
+
+TEST_F(session, sizes_too_small_are_einval)
+{
+	struct liveupdate_session_preserve_fd p = { .size = 8 };
+	struct liveupdate_session_retrieve_fd r = { .size = 8 };
+	struct liveupdate_session_finish f = { .size = 4 };
+
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->s, LIVEUPDATE_SESSION_PRESERVE_FD, &p));
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->s, LIVEUPDATE_SESSION_RETRIEVE_FD, &r));
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->s, LIVEUPDATE_SESSION_FINISH, &f));
+}
+
+/* PRESERVE_FD */
+
+TEST_F(session, preserve_test_file)
+{
+	int fd = luo_test_file(0, 1);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, luo_preserve(self->s, fd, 100));
+	ASSERT_STREQ("flb-preserve,preserve 0x1", luo_events());
+	close(fd);
+}
+
+TEST_F(session, preserve_bad_fd_is_ebadf)
+{
+	ASSERT_EQ(-EBADF, luo_preserve(self->s, -1, 1));
+	ASSERT_EQ(-EBADF, luo_preserve(self->s, 1000, 1));
+}
+
+TEST_F(session, preserve_unsupported_is_enoent)
+{
+	int null = open("/dev/null", O_RDWR), p[2];
+
+	ASSERT_LE(0, null);
+	ASSERT_EQ(-ENOENT, luo_preserve(self->s, null, 1));
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(-ENOENT, luo_preserve(self->s, p[0], 1));
+	/* Not even the session itself. */
+	ASSERT_EQ(-ENOENT, luo_preserve(self->s, self->s, 1));
+	close(null);
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST_F(session, preserve_token_twice_is_eexist)
+{
+	int a = luo_test_file(0, 1), b = luo_test_file(0, 2);
+
+	ASSERT_EQ(0, luo_preserve(self->s, a, 7));
+	ASSERT_EQ(-EEXIST, luo_preserve(self->s, b, 7));
+	ASSERT_EQ(0, luo_preserve(self->s, b, 8));
+	close(a);
+	close(b);
+}
+
+TEST_F(session, preserve_file_twice_is_ebusy)
+{
+	int fd = luo_test_file(0, 1);
+
+	ASSERT_EQ(0, luo_preserve(self->s, fd, 1));
+	ASSERT_EQ(-EBUSY, luo_preserve(self->s, fd, 2));
+	close(fd);
+}
+
+TEST_F(session, preserve_file_in_two_sessions_is_ebusy)
+{
+	int other = luo_create_session(self->lu, "other");
+	int fd = luo_test_file(1, 1);
+
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, luo_preserve(self->s, fd, 1));
+	ASSERT_EQ(-EBUSY, luo_preserve(other, fd, 1));
+	close(other);
+	close(fd);
+}
+
+TEST_F(session, preserve_handler_error_changes_nothing)
+{
+	int fd = luo_test_file(0, 0x55);
+
+	ASSERT_EQ(0, luo_knob("fail_preserve", 0x55));
+	ASSERT_EQ(-ENOSPC, luo_preserve(self->s, fd, 9));
+	ASSERT_EQ(0, luo_knob("fail_preserve", 0));
+	/* Same token and file: neither was taken by the failed attempt. */
+	ASSERT_EQ(0, luo_preserve(self->s, fd, 9));
+	close(fd);
+}
+
+TEST_F(session, preserved_file_outlives_its_fd)
+{
+	int fd = luo_test_file(0, 3), dup_fd = dup(fd);
+
+	ASSERT_EQ(0, luo_preserve(self->s, fd, 3));
+	close(fd);
+	/* LUO still holds the file: it is still preserved. */
+	ASSERT_EQ(-EBUSY, luo_preserve(self->s, dup_fd, 4));
+	close(dup_fd);
+	ASSERT_EQ(0, luo_events_count("unpreserve 0x3"));
+}
+
+TEST_F(session, preserve_size_nonzero_tail_is_e2big)
+{
+	struct {
+		struct liveupdate_session_preserve_fd arg;
+		char tail[8];
+	} big = { .arg = { .size = sizeof(big), .token = 1 } };
+
+	big.arg.fd = luo_test_file(0, 1);
+	big.tail[3] = 1;
+	ASSERT_EQ(-E2BIG, luo_ioctl(self->s, LIVEUPDATE_SESSION_PRESERVE_FD, &big));
+	ASSERT_STREQ("", luo_events());
+	big.tail[3] = 0;
+	ASSERT_EQ(0, luo_ioctl(self->s, LIVEUPDATE_SESSION_PRESERVE_FD, &big));
+	close(big.arg.fd);
+}
+
+TEST_F(session, close_unpreserves_newest_first)
+{
+	int fd[3], i;
+
+	for (i = 0; i < 3; i++) {
+		fd[i] = luo_test_file(0, i + 1);
+		ASSERT_EQ(0, luo_preserve(self->s, fd[i], i + 1));
+	}
+	ASSERT_EQ(0, luo_events_clear());
+	close(self->s);
+	self->s = luo_create_session(self->lu, "session");
+	ASSERT_STREQ("unpreserve 0x3,unpreserve 0x2,unpreserve 0x1,flb-unpreserve",
+		     luo_events());
+	/* The files are free to be preserved again. */
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, luo_preserve(self->s, fd[i], i + 1));
+		close(fd[i]);
+	}
+}
+
+TEST_F(session, flb_shared_by_two_handlers_and_sessions)
+{
+	int other = luo_create_session(self->lu, "other");
+	int a = luo_test_file(0, 1), b = luo_test_file(1, 2);
+
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, luo_preserve(self->s, a, 1));
+	ASSERT_EQ(0, luo_preserve(other, b, 2));
+	ASSERT_EQ(1, luo_events_count("flb-preserve"));
+	close(self->s);
+	self->s = luo_create_session(self->lu, "session");
+	ASSERT_EQ(0, luo_events_count("flb-unpreserve"));
+	close(other);
+	ASSERT_EQ(1, luo_events_count("flb-unpreserve"));
+	ASSERT_STREQ("flb-preserve,preserve 0x1,preserve 0x2,"
+		     "unpreserve 0x1,unpreserve 0x2,flb-unpreserve", luo_events());
+	close(a);
+	close(b);
+}
+
+TEST_F(session, preserve_500_files)
+{
+	struct rlimit rl = { 4096, 4096 };
+	int i, fd;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	for (i = 1; i <= 500; i++) {
+		fd = luo_test_file(i & 1, i);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, luo_preserve(self->s, fd, i)) TH_LOG("file %d", i);
+		close(fd);
+	}
+	ASSERT_EQ(500, luo_events_prefix("preserve "));
+	close(self->s);
+	self->s = luo_create_session(self->lu, "session");
+	ASSERT_EQ(500, luo_events_prefix("unpreserve "));
+	ASSERT_EQ(1, luo_events_count("flb-unpreserve"));
+}
+
+TEST_F(session, debugfs_lists_sessions_and_files)
+{
+	char line[256];
+	int fd = luo_test_file(0, 0x42), found = 0;
+	FILE *f;
+
+	ASSERT_EQ(0, luo_preserve(self->s, fd, 0x4242));
+	f = fopen("/sys/kernel/debug/liveupdate/state", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		found |= !!strstr(line, "session 'session' files 1");
+		found |= !!strstr(line, "token 0x4242 handler liveupdate-test-0-v1 "
+					"state preserved") << 1;
+	}
+	fclose(f);
+	ASSERT_EQ(3, found);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live update tests across real kexecs: luo_kexec TEST STAGE.
+ *
+ * Stage 1 sets sessions up with files of the LIVEUPDATE_TEST type and
+ * leaves a daemon holding the session file descriptors, so that they are
+ * open at the reboot; later stages check what came back.  Exit codes are
+ * those of the harness's /init: 0 passed, 1 failed, 75 go on to the next
+ * stage (kexec).  A failure says why on stderr and on the result channel.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <time.h>
+#include <sys/reboot.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "luo_lib.h"
+
+#define NEXT_STAGE	75
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+static const char *test_name;
+
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	FILE *res;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "luo_kexec %s: FAIL: %s\n", test_name, msg);
+	res = fopen(getenv("LU_RES") ? getenv("LU_RES") : "/dev/ttyS1", "w");
+	if (res) {
+		fprintf(res, "LU-REASON %s: %s\n", test_name, msg);
+		fclose(res);
+	}
+	exit(1);
+}
+
+#define CHECK(cond, ...) do { if (!(cond)) die(__VA_ARGS__); } while (0)
+#define CHECK_RET(expect, call) do {					\
+	int __r = (call);						\
+	if (__r != (expect))						\
+		die("%s returned %d (%s), expected %d", #call, __r,	\
+		    __r < 0 ? strerror(-__r) : "ok", (expect));		\
+} while (0)
+
+static void bench(const char *name, double value, const char *unit)
+{
+	FILE *res = fopen(getenv("LU_RES") ? getenv("LU_RES") : "/dev/ttyS1", "w");
+
+	printf("BENCH %s %.3f %s\n", name, value, unit);
+	if (res) {
+		fprintf(res, "BENCH %s %.3f %s\n", name, value, unit);
+		fclose(res);
+	}
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static void raise_nofile(void)
+{
+	struct rlimit rl = { 8192, 8192 };
+
+	CHECK(!setrlimit(RLIMIT_NOFILE, &rl), "setrlimit: %s", strerror(errno));
+}
+
+static int open_lu(void)
+{
+	int lu = open(LUO_DEV, O_RDWR);
+
+	CHECK(lu >= 0, "open " LUO_DEV ": %s", strerror(errno));
+	return lu;
+}
+
+/*
+ * Keep every open file descriptor (the sessions) in a daemon until the
+ * reboot, and go on to the next stage.  /dev/liveupdate is closed first,
+ * so that the next step of the same stage can open it.
+ */
+static int __attribute__((noreturn)) hold(int lu)
+{
+	pid_t pid;
+
+	close(lu);
+	pid = fork();
+	CHECK(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		setsid();
+		for (;;)
+			pause();
+	}
+	exit(NEXT_STAGE);
+}
+
+/* A session named @name with a test file for each tag; tokens are 1, 2.. */
+static int make_session(int lu, const char *name, const uint64_t *tags, int n)
+{
+	int s = luo_create_session(lu, name), fd, i;
+
+	CHECK(s >= 0, "create session %s: %s", name, strerror(-s));
+	for (i = 0; i < n; i++) {
+		fd = luo_test_file(tags[i] & 1, tags[i]);
+		CHECK(fd >= 0, "test file: %s", strerror(-fd));
+		CHECK_RET(0, luo_preserve(s, fd, i + 1));
+		close(fd);
+	}
+	return s;
+}
+
+/* Retrieve file @token of @s and check it holds @tag's data. */
+static int check_file(int s, uint64_t token, uint64_t tag)
+{
+	int fd = luo_retrieve(s, token);
+
+	CHECK(fd >= 0, "retrieve token %llu: %s", (unsigned long long)token,
+	      strerror(-fd));
+	CHECK(luo_test_check(fd, tag), "token %llu: wrong data",
+	      (unsigned long long)token);
+	return fd;
+}
+
+/* Retrieve session @name and check all its files. */
+static int check_session(int lu, const char *name, const uint64_t *tags, int n)
+{
+	char got[LIVEUPDATE_SESSION_NAME_LENGTH];
+	int s = luo_retrieve_session(lu, name), i;
+
+	CHECK(s >= 0, "retrieve session %s: %s", name, strerror(-s));
+	CHECK_RET(0, luo_get_name(s, got));
+	CHECK(!strcmp(got, name), "GET_NAME gave '%s', not '%s'", got, name);
+	for (i = 0; i < n; i++)
+		close(check_file(s, i + 1, tags[i]));
+	return s;
+}
+
+static void expect_events(const char *want)
+{
+	char *have = luo_events();
+
+	CHECK(!strcmp(have, want), "events '%s', expected '%s'", have, want);
+}
+
+/* ------------------------------------------------------------------------
+ * The tests
+ */
+
+static const uint64_t one_tags[] = { 0x11, 0x12 };
+
+static int one_session(int stage)
+{
+	int lu = open_lu(), s, a, b;
+	struct stat sa, sb;
+
+	if (stage == 1) {
+		make_session(lu, "one", one_tags, 2);
+		hold(lu);
+	}
+
+	s = luo_retrieve_session(lu, "one");
+	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	CHECK_RET(-EINVAL, luo_retrieve_session(lu, "one"));
+	CHECK_RET(-EINVAL, luo_preserve(s, 0, 5));
+	/* Out of order, and twice. */
+	b = check_file(s, 2, 0x12);
+	a = check_file(s, 1, 0x11);
+	close(a);
+	a = check_file(s, 1, 0x11);
+	CHECK(!fstat(a, &sa) && !fstat(luo_retrieve(s, 1), &sb) &&
+	      sa.st_ino == sb.st_ino, "a second retrieve gave another file");
+	CHECK_RET(-ENOENT, luo_retrieve(s, 99));
+	CHECK_RET(0, luo_finish(s));
+	expect_events("retrieve 0x12,flb-retrieve,retrieve 0x11,"
+		      "can_finish 0x11,can_finish 0x12,"
+		      "finish 0x12,finish 0x11,flb-finish");
+	CHECK_RET(0, luo_finish(s));
+	CHECK_RET(-ENOENT, luo_retrieve(s, 1));
+	/* Retrieved files belong to userspace now. */
+	CHECK(luo_test_check(a, 0x11) && luo_test_check(b, 0x12),
+	      "data changed at finish");
+	close(s);
+	CHECK_RET(-ENOENT, luo_retrieve_session(lu, "one"));
+	return 0;
+}
+
+static const uint64_t multi_one[] = { 0x21 };
+static const uint64_t multi_three[] = { 0x31, 0x32, 0x33 };
+
+static int multi_session(int stage)
+{
+	int lu = open_lu(), s[4], i;
+
+	if (stage == 1) {
+		make_session(lu, "empty-a", NULL, 0);
+		make_session(lu, "one-file", multi_one, 1);
+		make_session(lu, "three-files", multi_three, 3);
+		make_session(lu, "empty-b", NULL, 0);
+		hold(lu);
+	}
+	s[0] = check_session(lu, "empty-b", NULL, 0);
+	s[1] = check_session(lu, "three-files", multi_three, 3);
+	s[2] = check_session(lu, "one-file", multi_one, 1);
+	s[3] = check_session(lu, "empty-a", NULL, 0);
+	/* Incoming names do not stop outgoing sessions. */
+	i = luo_create_session(lu, "one-file");
+	CHECK(i >= 0, "create a session named like an incoming one: %s",
+	      strerror(-i));
+	close(i);
+	for (i = 0; i < 4; i++) {
+		CHECK_RET(0, luo_finish(s[i]));
+		close(s[i]);
+	}
+	CHECK(luo_events_prefix("finish ") == 4, "not every file finished: %s",
+	      luo_events());
+	return 0;
+}
+
+static const uint64_t a_tags[] = { 0x41 };
+static const uint64_t b_tags[] = { 0x42 };
+
+static int unretrieved(int stage)
+{
+	int lu = open_lu(), s;
+
+	switch (stage) {
+	case 1:
+		make_session(lu, "A", a_tags, 1);
+		make_session(lu, "B", b_tags, 1);
+		hold(lu);
+	case 2:
+		s = check_session(lu, "A", a_tags, 1);
+		close(s);	/* finishes A */
+		CHECK(!luo_events_count("finish 0x42"), "B was finished");
+		close(lu);
+		return NEXT_STAGE;
+	}
+	CHECK_RET(-ENOENT, luo_retrieve_session(lu, "A"));
+	CHECK_RET(-ENOENT, luo_retrieve_session(lu, "B"));
+	return 0;
+}
+
+static const uint64_t freeze_tags[] = { 1, 2, 3 };
+static const uint64_t freeze_all[] = { 1, 2, 3, 4 };
+
+static int freeze_fail(int stage)
+{
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
+	int lu = open_lu(), s, fd, ret;
+
+	if (stage == 2) {
+		close(check_session(lu, "frozen", freeze_all, 4));
+		return 0;
+	}
+	s = make_session(lu, "frozen", freeze_tags, 3);
+	CHECK_RET(0, luo_knob("fail_freeze", 2));
+	CHECK(!system("/lu/bin/lu_kexec --load-only"), "lu_kexec --load-only failed");
+	CHECK_RET(0, luo_events_clear());
+	ret = reboot(RB_KEXEC);
+	CHECK(ret == -1 && errno == EAGAIN,
+	      "reboot returned %d (%s), not EAGAIN", ret, strerror(errno));
+	expect_events("freeze 0x1,freeze 0x2,unfreeze 0x1");
+	/* The session is intact and usable. */
+	CHECK_RET(0, luo_get_name(s, name));
+	fd = luo_test_file(0, 4);
+	CHECK_RET(0, luo_preserve(s, fd, 4));
+	close(fd);
+	CHECK_RET(0, luo_knob("fail_freeze", 0));
+	hold(lu);
+}
+
+static const uint64_t close_tags[] = { 0x51, 0x52, 0x53 };
+
+static int close_finish(int stage)
+{
+	int lu = open_lu(), s, fd;
+
+	if (stage == 1) {
+		make_session(lu, "closing", close_tags, 3);
+		hold(lu);
+	}
+
+	s = luo_retrieve_session(lu, "closing");
+	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	fd = check_file(s, 2, 0x52);
+	CHECK_RET(0, luo_knob("busy_finish", 0x53));
+	CHECK_RET(-EBUSY, luo_finish(s));
+	CHECK(!luo_events_prefix("finish "), "a file finished: %s", luo_events());
+	/* A close that cannot finish leaves the session retrievable. */
+	close(s);
+	s = luo_retrieve_session(lu, "closing");
+	CHECK(s >= 0, "retrieve after a refused close: %s", strerror(-s));
+	CHECK_RET(-EBUSY, luo_finish(s));
+	CHECK_RET(0, luo_knob("busy_finish", 0));
+	CHECK_RET(0, luo_events_clear());
+	close(s);
+	expect_events("can_finish 0x51,can_finish 0x52,can_finish 0x53,"
+		      "finish 0x53,finish 0x52,finish 0x51,flb-finish");
+	CHECK_RET(-ENOENT, luo_retrieve_session(lu, "closing"));
+	CHECK(luo_test_check(fd, 0x52), "the retrieved file changed");
+	return 0;
+}
+
+static const uint64_t fa_tags[] = { 0x62, 0x61 };	/* test0, test1 */
+static const uint64_t fb_tags[] = { 0x63 };
+
+static int flb(int stage)
+{
+	int lu = open_lu(), a, b;
+	char *ev;
+
+	if (stage == 1) {
+		make_session(lu, "fa", fa_tags, 2);
+		make_session(lu, "fb", fb_tags, 1);
+		CHECK(luo_events_count("flb-preserve") == 1,
+		      "FLB preserved other than once: %s", luo_events());
+		hold(lu);
+	}
+	a = luo_retrieve_session(lu, "fa");
+	CHECK(a >= 0, "retrieve fa: %s", strerror(-a));
+	close(check_file(a, 2, 0x61));
+	expect_events("retrieve 0x61,flb-retrieve");
+	close(check_file(a, 1, 0x62));
+	CHECK(luo_events_count("flb-retrieve") == 1, "FLB retrieved twice");
+	CHECK_RET(0, luo_finish(a));
+	CHECK(!luo_events_count("flb-finish"), "FLB finished while fb holds it");
+	b = luo_retrieve_session(lu, "fb");
+	CHECK(b >= 0, "retrieve fb: %s", strerror(-b));
+	CHECK_RET(0, luo_finish(b));	/* its file never retrieved */
+	CHECK(luo_events_count("flb-finish") == 1, "FLB not finished once");
+	ev = luo_events();
+	CHECK(strlen(ev) > 22 &&
+	      !strcmp(ev + strlen(ev) - 22, "finish 0x63,flb-finish"),
+	      "FLB finished before its last file: %s", ev);
+	close(a);
+	close(b);
+	return 0;
+}
+
+static const uint64_t sticky_tags[] = { 0x71, 0x72 };
+
+static int sticky_retrieve(int stage)
+{
+	int lu = open_lu(), s;
+
+	if (stage == 1) {
+		make_session(lu, "sticky", sticky_tags, 2);
+		hold(lu);
+	}
+
+	s = luo_retrieve_session(lu, "sticky");
+	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	CHECK_RET(0, luo_knob("fail_retrieve", 0x71));
+	CHECK_RET(-EIO, luo_retrieve(s, 1));
+	CHECK_RET(0, luo_knob("fail_retrieve", 0));
+	CHECK_RET(-EIO, luo_retrieve(s, 1));
+	CHECK(luo_events_count("retrieve 0x71") == 1, "retrieve tried again");
+	close(check_file(s, 2, 0x72));
+	CHECK_RET(0, luo_finish(s));
+	close(s);
+	return 0;
+}
+
+/*
+ * Scale: 100 one-file sessions, then 2000, then one session of 500 files.
+ * The first open of /dev/liveupdate after each kexec takes the sessions
+ * up; its time per file at 2000 against at 100 shows the cost is linear.
+ */
+static void scale_create(int lu, int n)
+{
+	char name[32];
+	uint64_t tag;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "scale-%d", i);
+		tag = 0x1000 + i;
+		make_session(lu, name, &tag, 1);
+	}
+}
+
+static double scale_take(int n, int *lup)
+{
+	double t0 = now_us(), t1;
+	char name[32];
+	int i, s;
+
+	*lup = open_lu();
+	t1 = now_us();
+	for (i = 0; i < n; i++) {
+		uint64_t tag = 0x1000 + i;
+
+		snprintf(name, sizeof(name), "scale-%d", i);
+		s = check_session(*lup, name, &tag, 1);
+		CHECK_RET(0, luo_finish(s));
+		close(s);
+	}
+	return (t1 - t0) / n;
+}
+
+static int scale(int stage)
+{
+	static uint64_t big[500];
+	double per_file;
+	int lu, i, s;
+
+	raise_nofile();
+	switch (stage) {
+	case 1:
+		lu = open_lu();
+		scale_create(lu, 100);
+		hold(lu);
+	case 2:
+		per_file = scale_take(100, &lu);
+		bench("luo_deserialize_per_file_us_100", per_file, "us");
+		scale_create(lu, 2000);
+		hold(lu);
+	case 3:
+		per_file = scale_take(2000, &lu);
+		bench("luo_deserialize_per_file_us_2000", per_file, "us");
+		for (i = 0; i < 500; i++)
+			big[i] = 0x5000 + i;
+		make_session(lu, "big", big, 500);
+		hold(lu);
+	}
+	for (i = 0; i < 500; i++)
+		big[i] = 0x5000 + i;
+	lu = open_lu();
+	s = check_session(lu, "big", big, 500);
+	CHECK_RET(0, luo_finish(s));
+	CHECK(luo_events_prefix("finish ") == 500, "not all 500 files finished");
+	close(s);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(int stage);
+} tests[] = {
+	{ "one_session", one_session },
+	{ "multi_session", multi_session },
+	{ "unretrieved", unretrieved },
+	{ "freeze_fail", freeze_fail },
+	{ "close_finish", close_finish },
+	{ "flb", flb },
+	{ "sticky_retrieve", sticky_retrieve },
+	{ "scale", scale },
+};
+
+int main(int argc, char **argv)
+{
+	unsigned int i;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s TEST STAGE\n", argv[0]);
+		return 1;
+	}
+	test_name = argv[1];
+	for (i = 0; i < ARRAY_SIZE(tests); i++)
+		if (!strcmp(tests[i].name, argv[1]))
+			return tests[i].run(atoi(argv[2]));
+	die("no such test");
+}
