@@ -3,9 +3,9 @@
  * Kexec handover test driver, for the live update selftests.
  *
  * /sys/kernel/debug/kho_test/preserve: write a seed to allocate folios of
- *	several orders and a page range, fill them with data derived from the
- *	seed, and preserve them together with a blob that lists them and
- *	their checksums (subtree "kho-test").
+ *	several orders, a page range and a vmalloc area, fill them with data
+ *	derived from the seed, and preserve them together with a blob that
+ *	lists them and their checksums (subtree "kho-test").
  * /sys/kernel/debug/kho_test/verify: read, in the next kernel, to restore
  *	everything the blob lists, check every checksum and that a second
  *	restore fails, and free it.  Prints "pass ..." or "FAIL: ...".
@@ -28,6 +28,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 #include <linux/xxhash.h>
 
 #define KHO_TEST_NAME		"kho-test"
@@ -37,6 +38,7 @@
 #define KHO_TEST_RANGE_PAGES	37
 #define KHO_TEST_BIG_ORDER	9	/* 2 MiB folios, so freed memory shows */
 #define KHO_TEST_BIG		16
+#define KHO_TEST_VMALLOC_PAGES	75	/* not a power of two */
 #define KHO_TEST_NR \
 	((KHO_TEST_MAX_ORDER + 1) * KHO_TEST_PER_ORDER + 1 + KHO_TEST_BIG)
 
@@ -53,6 +55,8 @@ struct kho_test_blob {
 	u32 nr;
 	u32 reserved;
 	struct kho_test_entry entries[KHO_TEST_NR];
+	struct kho_vmalloc vm;	/* a vmalloc area, or zeroes */
+	u64 vm_csum;
 };
 
 #define KHO_TEST_RANGE		U32_MAX
@@ -60,6 +64,7 @@ struct kho_test_blob {
 static struct {
 	struct mutex lock;	/* one action at a time */
 	struct kho_test_blob *blob;
+	void *vm;		/* the preserved vmalloc area */
 	char result[160];
 } kho_test = {
 	.lock = __MUTEX_INITIALIZER(kho_test.lock),
@@ -125,7 +130,31 @@ static void kho_test_unwind(struct kho_test_blob *blob)
 			folio_put(page_folio(page));
 		}
 	}
+	if (blob->vm.nr_pages) {
+		kho_unpreserve_vmalloc(&blob->vm);
+		vfree(kho_test.vm);
+		kho_test.vm = NULL;
+	}
 	kho_unpreserve_free(blob);
+}
+
+static int kho_test_add_vmalloc(struct kho_test_blob *blob)
+{
+	size_t size = KHO_TEST_VMALLOC_PAGES * PAGE_SIZE;
+	void *vm = vmalloc(size);
+	int err;
+
+	if (!vm)
+		return -ENOMEM;
+	kho_test_fill(vm, size, blob->seed);
+	blob->vm_csum = xxh64(vm, size, 0);
+	err = kho_preserve_vmalloc(vm, &blob->vm);
+	if (err) {
+		vfree(vm);
+		return err;
+	}
+	kho_test.vm = vm;
+	return 0;
 }
 
 static int kho_test_preserve(u64 seed)
@@ -173,6 +202,10 @@ static int kho_test_preserve(u64 seed)
 		if (err)
 			goto unwind;
 	}
+
+	err = kho_test_add_vmalloc(blob);
+	if (err)
+		goto unwind;
 
 	err = kho_add_subtree(KHO_TEST_NAME, blob, sizeof(*blob));
 	if (err)
@@ -231,6 +264,43 @@ static int kho_test_carry_one(struct kho_test_blob *out,
 	if (e->order == KHO_TEST_RANGE)
 		return kho_preserve_pages(page, e->nr_pages);
 	return kho_preserve_folio(page_folio(page));
+}
+
+/*
+ * Restore the vmalloc area: it must count in VmallocUsed, hold its data,
+ * come back only once, and give VmallocUsed back when freed.
+ */
+static int kho_test_verify_vmalloc(const struct kho_test_blob *blob,
+				   char *res, size_t len)
+{
+	unsigned long before = vmalloc_nr_pages(), grown;
+	size_t size = (size_t)blob->vm.nr_pages * PAGE_SIZE;
+	void *vm, *again;
+	int err = -EINVAL;
+
+	vm = kho_restore_vmalloc(&blob->vm);
+	if (!vm) {
+		snprintf(res, len, "FAIL: vmalloc area: restore\n");
+		return -ENOENT;
+	}
+	grown = vmalloc_nr_pages() - before;
+	again = kho_restore_vmalloc(&blob->vm);
+	if (grown != blob->vm.nr_pages)
+		snprintf(res, len, "FAIL: VmallocUsed grew by %lu pages, not %u\n",
+			 grown, blob->vm.nr_pages);
+	else if (xxh64(vm, size, 0) != blob->vm_csum)
+		snprintf(res, len, "FAIL: vmalloc area: checksum\n");
+	else if (again)
+		snprintf(res, len, "FAIL: vmalloc area restored twice\n");
+	else
+		err = 0;
+	vfree(again);
+	vfree(vm);
+	if (!err && vmalloc_nr_pages() != before) {
+		snprintf(res, len, "FAIL: vfree() did not give VmallocUsed back\n");
+		err = -EINVAL;
+	}
+	return err;
 }
 
 /*
@@ -295,6 +365,13 @@ static void kho_test_verify(char *res, size_t len, bool carry)
 			continue;
 		}
 		kho_test_release(e, page);
+	}
+	/* The vmalloc area is never carried on. */
+	if (blob->vm.nr_pages) {
+		err = kho_test_verify_vmalloc(blob, res, len);
+		if (err)
+			goto fail;
+		pages += blob->vm.nr_pages;
 	}
 	if (carry) {
 		err = kho_add_subtree(KHO_TEST_NAME, out, sizeof(*out));

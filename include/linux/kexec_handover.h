@@ -30,6 +30,36 @@ struct kho_scratch {
 	u64 size;
 };
 
+/**
+ * struct kho_vmalloc - a preserved vmalloc area, as handed to the next kernel
+ * @first: physical address of the first struct kho_vmalloc_chunk
+ * @nr_pages: size of the area in pages
+ * @order: page order of the physically contiguous chunks of the area
+ * @flags: zero
+ *
+ * Filled by kho_preserve_vmalloc(); the caller keeps it in its own
+ * preserved data, and the next kernel passes it to kho_restore_vmalloc().
+ */
+struct kho_vmalloc {
+	u64 first;
+	u32 nr_pages;
+	u16 order;
+	u16 flags;
+};
+
+/**
+ * struct kho_vmalloc_chunk - a page of the list of a vmalloc area's chunks
+ * @next: physical address of the next page of the list, or 0
+ * @count: number of addresses in @phys, at least one
+ * @phys: physical addresses of the area's chunks, in order, each of
+ *	1 << order pages
+ */
+struct kho_vmalloc_chunk {
+	u64 next;
+	u64 count;
+	u64 phys[];
+};
+
 #ifdef CONFIG_KEXEC_HANDOVER
 
 bool kho_is_enabled(void);
@@ -41,6 +71,10 @@ int kho_preserve_pages(struct page *page, unsigned long nr_pages);
 int kho_unpreserve_pages(struct page *page, unsigned long nr_pages);
 struct folio *kho_restore_folio(phys_addr_t phys);
 struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages);
+
+int kho_preserve_vmalloc(void *ptr, struct kho_vmalloc *preservation);
+void kho_unpreserve_vmalloc(struct kho_vmalloc *preservation);
+void *kho_restore_vmalloc(const struct kho_vmalloc *preservation);
 
 void *kho_alloc_preserve(size_t size);
 void kho_unpreserve_free(void *mem);
@@ -78,6 +112,18 @@ static inline int kho_unpreserve_pages(struct page *page, unsigned long nr_pages
 static inline struct folio *kho_restore_folio(phys_addr_t phys) { return NULL; }
 static inline struct page *kho_restore_pages(phys_addr_t phys,
 					     unsigned long nr_pages)
+{
+	return NULL;
+}
+
+static inline int kho_preserve_vmalloc(void *ptr,
+				       struct kho_vmalloc *preservation)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void kho_unpreserve_vmalloc(struct kho_vmalloc *preservation) { }
+static inline void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
 {
 	return NULL;
 }

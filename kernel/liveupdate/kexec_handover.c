@@ -29,6 +29,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 
 #include "../../mm/internal.h"
 #include "kexec_handover_internal.h"
@@ -452,6 +453,204 @@ void kho_restore_free(void *mem)
 		folio_put(folio);
 }
 EXPORT_SYMBOL_GPL(kho_restore_free);
+
+/* ------------------------------------------------------------------------
+ * vmalloc areas
+ */
+
+/*
+ * The physical chunks of a preserved vmalloc area are listed in preserved
+ * one-page blocks: a struct kho_vmalloc_chunk header, then the addresses.
+ */
+#define KHO_VMALLOC_PER_CHUNK \
+	((PAGE_SIZE - sizeof(struct kho_vmalloc_chunk)) / sizeof(u64))
+
+/* The vm_struct of a vmalloc()ed area starting at @ptr, or an ERR_PTR. */
+static struct vm_struct *kho_vmalloc_area(const void *ptr)
+{
+	struct vm_struct *vm;
+
+	if (!is_vmalloc_addr(ptr))
+		return ERR_PTR(-EINVAL);
+	vm = find_vm_area(ptr);
+	if (!vm || vm->addr != ptr)
+		return ERR_PTR(-EINVAL);
+	if (!(vm->flags & VM_ALLOC) || !vm->pages || !vm->nr_pages)
+		return ERR_PTR(-EOPNOTSUPP);
+	return vm;
+}
+
+/* Unpreserve and free the chunks of @p and the pages they list. */
+static void kho_vmalloc_unwind(struct kho_vmalloc *p)
+{
+	unsigned long step = 1UL << p->order, i;
+	struct kho_vmalloc_chunk *chunk;
+	u64 next = p->first;
+
+	while (next) {
+		chunk = phys_to_virt(next);
+		next = chunk->next;
+		for (i = 0; i < chunk->count; i++)
+			kho_unpreserve_pages(pfn_to_page(PHYS_PFN(chunk->phys[i])),
+					     step);
+		kho_unpreserve_free(chunk);
+	}
+	memset(p, 0, sizeof(*p));
+}
+
+/**
+ * kho_preserve_vmalloc - preserve a vmalloc()ed area across kexec
+ * @ptr: the start of the area, as vmalloc() (or vmalloc_huge(), vzalloc(),
+ *	 ...) returned it
+ * @preservation: a descriptor for the caller to keep in its own preserved
+ *	 data; the next kernel gives it to kho_restore_vmalloc()
+ *
+ * The area's pages are preserved in place, in chunks of the area's page
+ * order, and listed in preserved pages that @preservation points to.
+ * The area must stay allocated, and keep its pages, while preserved.
+ *
+ * Return: 0, -EINVAL when @ptr does not start a vmalloc area,
+ * -EOPNOTSUPP for an area vmalloc() did not allocate (vmap(), ioremap()),
+ * or an error of preserving a page (-EINVAL inside scratch, -ENOMEM); on an
+ * error nothing is preserved.
+ */
+int kho_preserve_vmalloc(void *ptr, struct kho_vmalloc *preservation)
+{
+	struct kho_vmalloc_chunk *chunk, *prev = NULL;
+	unsigned int order, step, i;
+	struct vm_struct *vm;
+	int err;
+
+	memset(preservation, 0, sizeof(*preservation));
+	vm = kho_vmalloc_area(ptr);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+	order = vm_area_page_order(vm);
+	step = 1U << order;
+	preservation->order = order;
+
+	for (i = 0; i < vm->nr_pages; i += step) {
+		if (!prev || prev->count == KHO_VMALLOC_PER_CHUNK) {
+			chunk = kho_alloc_preserve(PAGE_SIZE);
+			if (IS_ERR(chunk)) {
+				err = PTR_ERR(chunk);
+				goto unwind;
+			}
+			if (prev)
+				prev->next = virt_to_phys(chunk);
+			else
+				preservation->first = virt_to_phys(chunk);
+			prev = chunk;
+		}
+		err = kho_preserve_pages(vm->pages[i], step);
+		if (err)
+			goto unwind;
+		prev->phys[prev->count++] = page_to_phys(vm->pages[i]);
+	}
+	preservation->nr_pages = vm->nr_pages;
+	return 0;
+
+unwind:
+	kho_vmalloc_unwind(preservation);
+	return err;
+}
+EXPORT_SYMBOL_GPL(kho_preserve_vmalloc);
+
+/**
+ * kho_unpreserve_vmalloc - undo kho_preserve_vmalloc()
+ * @preservation: the descriptor it filled; cleared on return
+ */
+void kho_unpreserve_vmalloc(struct kho_vmalloc *preservation)
+{
+	kho_vmalloc_unwind(preservation);
+}
+EXPORT_SYMBOL_GPL(kho_unpreserve_vmalloc);
+
+/* Restore the chunks listed at @first into @pages; the count restored. */
+static unsigned int kho_vmalloc_take(const struct kho_vmalloc *p,
+				     struct page **pages, bool *ok)
+{
+	unsigned int step = 1U << p->order, n = 0, i, j;
+	struct kho_vmalloc_chunk *chunk;
+	struct folio *folio;
+	struct page *page;
+	u64 next = p->first;
+
+	*ok = false;
+	while (next) {
+		folio = kho_restore_folio(next);
+		if (!folio)
+			return n;
+		chunk = folio_address(folio);
+		next = chunk->next;
+		if (folio_order(folio) || !chunk->count ||
+		    chunk->count > KHO_VMALLOC_PER_CHUNK ||
+		    chunk->count > (p->nr_pages - n) / step) {
+			folio_put(folio);
+			return n;
+		}
+		for (i = 0; i < chunk->count; i++) {
+			page = kho_restore_pages(chunk->phys[i], step);
+			if (!page) {
+				folio_put(folio);
+				return n;
+			}
+			for (j = 0; j < step; j++)
+				pages[n++] = page + j;
+		}
+		folio_put(folio);
+	}
+	*ok = n == p->nr_pages;
+	return n;
+}
+
+/**
+ * kho_restore_vmalloc - get a preserved vmalloc area back after kexec
+ * @preservation: the descriptor kho_preserve_vmalloc() filled in the
+ *	previous kernel
+ *
+ * The pages come back mapped at a new address (NUMA placement is not
+ * kept), as an area that is like any other vmalloc() memory: counted in
+ * VmallocUsed and freed with vfree().
+ *
+ * Return: the area, or NULL, with a log line, when the descriptor is
+ * malformed or its memory was not preserved (or is restored already).
+ * A failed restore frees whatever it took back.
+ */
+void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
+{
+	const struct kho_vmalloc *p = preservation;
+	struct page **pages;
+	unsigned int n, i;
+	void *addr;
+	bool ok;
+
+	if (!p->first || !p->nr_pages || p->order > MAX_PAGE_ORDER ||
+	    !IS_ALIGNED(p->nr_pages, 1U << p->order) || p->flags) {
+		pr_err("vmalloc: malformed descriptor\n");
+		return NULL;
+	}
+	pages = kvmalloc_array(p->nr_pages, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return NULL;
+
+	n = kho_vmalloc_take(p, pages, &ok);
+	if (!ok) {
+		pr_err("vmalloc: %u of %u pages restorable, giving them back\n",
+		       n, p->nr_pages);
+		goto fail;
+	}
+	addr = vmalloc_adopt_pages(pages, p->nr_pages, p->order);
+	if (addr)
+		return addr;
+	pr_err("vmalloc: cannot map %u pages\n", p->nr_pages);
+fail:
+	for (i = 0; i < n; i++)
+		__free_page(pages[i]);
+	kvfree(pages);
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(kho_restore_vmalloc);
 
 /* ------------------------------------------------------------------------
  * Subtrees and the root FDT

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Kexec handover across a real kexec: folios of orders 0-5 and 9, a page range
-# and a blob of their checksums, preserved by the test driver in stage 1,
+# Kexec handover across a real kexec: folios of orders 0-5 and 9, a page range,
+# a vmalloc area and a blob of their checksums, preserved by the test driver in stage 1,
 # come back intact in stage 2, each exactly once, and their memory is
 # accounted as ordinary memory again (MemTotal grows by exactly its size).
 . /lu/lib.sh
@@ -32,9 +32,11 @@ case $1 in
 	esac
 	after=$(mem_total_kb)
 	# 4 folios of each order 0-5 (252 pages), 37 pages, 16 order-9 folios
-	# (8192 pages) and the one-page blob became ordinary memory again.
-	[ $((after - before)) -eq $(((252 + 37 + 8192 + 1) * 4)) ] ||
-		fail "MemTotal grew by $((after - before)) kB, not by $(((252 + 37 + 8192 + 1) * 4)) kB"
+	# (8192 pages), the one-page blob, and the 75-page vmalloc area with
+	# its one page of chunk list became ordinary memory again.
+	want=$(((252 + 37 + 8192 + 1 + 75 + 1) * 4))
+	[ $((after - before)) -eq $want ] ||
+		fail "MemTotal grew by $((after - before)) kB, not by $want kB"
 	say "restored and verified: $res"
 	exit $KSFT_PASS
 	;;
