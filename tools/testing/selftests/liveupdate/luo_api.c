@@ -5,6 +5,8 @@
  * come from the LIVEUPDATE_TEST file type, whose event log shows what LUO
  * asked of the handlers.
  */
+#define _GNU_SOURCE
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -513,6 +515,121 @@ TEST_F(session, debugfs_lists_sessions_and_files)
 	}
 	fclose(f);
 	ASSERT_EQ(3, found);
+	close(fd);
+}
+
+/* memfd */
+
+static int memfd_of(size_t size, unsigned int flags)
+{
+	int fd = memfd_create("luo", flags);
+
+	if (fd >= 0 && ftruncate(fd, size)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+TEST_F(session, memfd_preserve)
+{
+	int fd = memfd_of(3 * 4096, 0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, pwrite(fd, "x", 1, 2 * 4096));
+	ASSERT_EQ(0, luo_preserve(self->s, fd, 1));
+	close(fd);
+}
+
+TEST_F(session, memfd_same_inode_twice_is_ebusy)
+{
+	int fd = memfd_of(4096, 0), other;
+	char path[64];
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, luo_preserve(self->s, fd, 1));
+	/* Another struct file of the same memfd. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	other = open(path, O_RDWR);
+	ASSERT_LE(0, other);
+	ASSERT_EQ(-EBUSY, luo_preserve(self->s, other, 2));
+	close(other);
+	close(fd);
+}
+
+TEST_F(session, memfd_size_frozen_while_preserved)
+{
+	int fd = memfd_of(8 * 4096, 0);
+	char buf[16] = "in size";
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, luo_preserve(self->s, fd, 1));
+	ASSERT_EQ(-1, ftruncate(fd, 16 * 4096));
+	ASSERT_EQ(EPERM, errno);
+	ASSERT_EQ(-1, ftruncate(fd, 4096));
+	ASSERT_EQ(EPERM, errno);
+	ASSERT_EQ(-1, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				0, 4096));
+	ASSERT_EQ(EPERM, errno);
+	ASSERT_EQ(-1, fallocate(fd, 0, 0, 16 * 4096));
+	ASSERT_EQ(EPERM, errno);
+	ASSERT_EQ(-1, pwrite(fd, buf, sizeof(buf), 8 * 4096 - 8));
+	ASSERT_EQ(EPERM, errno);
+	/* Writes within the size go on, into pages and holes alike. */
+	ASSERT_EQ(sizeof(buf), pwrite(fd, buf, sizeof(buf), 4096));
+	ASSERT_EQ(sizeof(buf), pwrite(fd, buf, sizeof(buf), 5 * 4096));
+	/* Given back, the size is free again. */
+	close(self->s);
+	self->s = luo_create_session(self->lu, "session");
+	ASSERT_EQ(0, ftruncate(fd, 16 * 4096));
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       0, 4096));
+	close(fd);
+}
+
+TEST_F(session, memfd_failed_preserve_leaves_size_free)
+{
+	int fd = memfd_of(4096, 0), other = luo_create_session(self->lu, "o");
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, luo_preserve(other, fd, 1));
+	ASSERT_EQ(-EBUSY, luo_preserve(self->s, fd, 1));
+	close(other);
+	ASSERT_EQ(0, ftruncate(fd, 2 * 4096));
+	close(fd);
+}
+
+TEST_F(session, memfd_sealed)
+{
+	int fd = memfd_of(4096, MFD_ALLOW_SEALING);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK |
+			   F_SEAL_SEAL));
+	ASSERT_EQ(0, luo_preserve(self->s, fd, 1));
+	close(fd);
+}
+
+TEST_F(session, hugetlb_memfd_is_enoent)
+{
+	int fd = memfd_create("huge", MFD_HUGETLB);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(-ENOENT, luo_preserve(self->s, fd, 1));
+	close(fd);
+}
+
+TEST_F(session, tmpfs_file_is_enoent)
+{
+	int fd = open("/tmp", O_TMPFILE | O_RDWR, 0600);
+	char path[] = "/tmp/luo-linked";
+
+	ASSERT_LE(0, fd);
+	/* An unlinked O_TMPFILE is like a memfd; a linked file is not. */
+	ASSERT_EQ(0, linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH));
+	ASSERT_EQ(-ENOENT, luo_preserve(self->s, fd, 1));
+	unlink(path);
 	close(fd);
 }
 

@@ -8,9 +8,12 @@
  * those of the harness's /init: 0 passed, 1 failed, 75 go on to the next
  * stage (kexec).  A failure says why on stderr and on the result channel.
  */
+#define _GNU_SOURCE
 #include <signal.h>
 #include <stdarg.h>
 #include <time.h>
+#include <linux/falloc.h>
+#include <sys/mman.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -442,6 +445,246 @@ static int scale(int stage)
 	return 0;
 }
 
+/* ------------------------------------------------------------------------
+ * memfd
+ */
+
+#define MB		(1024UL * 1024)
+#define SPARSE_SIZE	(64 * MB)
+#define BIG_SIZE	(256 * MB)
+
+static const off_t sparse_at[] = { 0, MB + 123, 33 * MB, SPARSE_SIZE - 4096 };
+
+static uint64_t pattern(uint64_t seed, size_t i)
+{
+	uint64_t x = seed * 0x9e3779b97f4a7c15ULL + i;
+
+	x ^= x >> 31;
+	return x * 0xbf58476d1ce4e5b9ULL;
+}
+
+/* Fill [off, off + len) of @fd with the pattern of @seed, by pages. */
+static void fill(int fd, off_t off, size_t len, uint64_t seed)
+{
+	static uint64_t buf[4096 / 8];
+	size_t done, n, i;
+
+	for (done = 0; done < len; done += n) {
+		n = len - done < sizeof(buf) ? len - done : sizeof(buf);
+		for (i = 0; i < n / 8; i++)
+			buf[i] = pattern(seed, (off + done) / 8 + i);
+		CHECK(pwrite(fd, buf, n, off + done) == (ssize_t)n, "fill: %s",
+		      strerror(errno));
+	}
+}
+
+static int same(int fd, off_t off, size_t len, uint64_t seed)
+{
+	static uint64_t buf[4096 / 8];
+	size_t done, n, i;
+
+	for (done = 0; done < len; done += n) {
+		n = len - done < sizeof(buf) ? len - done : sizeof(buf);
+		if (pread(fd, buf, n, off + done) != (ssize_t)n)
+			return 0;
+		for (i = 0; i < n / 8; i++)
+			if (buf[i] != pattern(seed, (off + done) / 8 + i))
+				return 0;
+	}
+	return 1;
+}
+
+static int new_memfd(size_t size, unsigned int flags)
+{
+	int fd = memfd_create("lu", flags);
+
+	CHECK(fd >= 0, "memfd_create: %s", strerror(errno));
+	CHECK(!ftruncate(fd, size), "ftruncate: %s", strerror(errno));
+	return fd;
+}
+
+static long mem_kb(const char *field)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)))
+			v = atol(line + strlen(field) + 1);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static void memfd_stage1(int lu)
+{
+	int s = luo_create_session(lu, "mem"), fd;
+	unsigned int i;
+
+	CHECK(s >= 0, "create session: %s", strerror(-s));
+	/* 1: empty */
+	fd = new_memfd(0, 0);
+	CHECK_RET(0, luo_preserve(s, fd, 1));
+	close(fd);
+	/* 2: one page, position 100, sealed against resizing */
+	fd = new_memfd(4096, MFD_ALLOW_SEALING);
+	fill(fd, 0, 4096, 2);
+	CHECK(lseek(fd, 100, SEEK_SET) == 100, "lseek");
+	CHECK(!fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK),
+	      "seals: %s", strerror(errno));
+	CHECK_RET(0, luo_preserve(s, fd, 2));
+	close(fd);
+	/* 3: 64 MiB with data at a few offsets, written to after preserve */
+	fd = new_memfd(SPARSE_SIZE, 0);
+	for (i = 0; i < ARRAY_SIZE(sparse_at); i++)
+		fill(fd, sparse_at[i], 4096, 3 + i);
+	CHECK_RET(0, luo_preserve(s, fd, 3));
+	CHECK(ftruncate(fd, 2 * SPARSE_SIZE) && errno == EPERM, "grew");
+	CHECK(ftruncate(fd, 4096) && errno == EPERM, "shrank");
+	CHECK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096) &&
+	      errno == EPERM, "punched a hole");
+	/* Into a preserved page, and into a hole. */
+	fill(fd, sparse_at[1], 4096, 33);
+	fill(fd, 10 * MB, 4096, 34);
+	close(fd);
+	/* 4: 256 MiB, every page written */
+	fd = new_memfd(BIG_SIZE, 0);
+	fill(fd, 0, BIG_SIZE, 4);
+	CHECK_RET(0, luo_preserve(s, fd, 4));
+	close(fd);
+}
+
+static void memfd_check_sparse(int fd)
+{
+	struct stat st;
+	char *map;
+
+	CHECK(!fstat(fd, &st) && st.st_size == (off_t)SPARSE_SIZE, "sparse: size");
+	CHECK(same(fd, 0, 4096, 3), "sparse: data at 0");
+	CHECK(same(fd, sparse_at[1], 4096, 33), "sparse: the write after preserve");
+	CHECK(same(fd, 33 * MB, 4096, 5), "sparse: data at 33M");
+	CHECK(same(fd, SPARSE_SIZE - 4096, 4096, 6), "sparse: data at the end");
+	CHECK(same(fd, 10 * MB, 4096, 34), "sparse: the write into a hole");
+	/* Holes stay holes: 6 pages hold data (the write at 1M+123 spans 2). */
+	CHECK(lseek(fd, 0, SEEK_HOLE) == 4096, "sparse: no hole after page 0");
+	CHECK(lseek(fd, 4096, SEEK_DATA) == (off_t)MB, "sparse: data before 1M");
+	CHECK(st.st_blocks <= 7 * 8, "sparse: %ld blocks allocated",
+	      (long)st.st_blocks);
+	map = mmap(NULL, SPARSE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHECK(!memcmp(map + SPARSE_SIZE - 4096 + 8, &(uint64_t){ pattern(6,
+	      (SPARSE_SIZE - 4096) / 8 + 1) }, 8), "sparse: mmap reads other data");
+	CHECK(map[2 * MB] == 0, "sparse: a hole does not read as zero");
+	munmap(map, SPARSE_SIZE);
+}
+
+static int memfd(int stage)
+{
+	int lu = open_lu(), s, fd;
+	struct stat st;
+
+	if (stage == 1) {
+		memfd_stage1(lu);
+		hold(lu);
+	}
+	s = luo_retrieve_session(lu, "mem");
+	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	fd = luo_retrieve(s, 1);
+	CHECK(fd >= 0 && !fstat(fd, &st) && st.st_size == 0, "empty memfd");
+	close(fd);
+	fd = luo_retrieve(s, 2);
+	CHECK(fd >= 0, "one-page memfd: %s", strerror(-fd));
+	CHECK(lseek(fd, 0, SEEK_CUR) == 100, "position not kept");
+	CHECK(fcntl(fd, F_GET_SEALS) == (F_SEAL_GROW | F_SEAL_SHRINK),
+	      "seals %#x not kept", fcntl(fd, F_GET_SEALS));
+	CHECK(same(fd, 0, 4096, 2), "one-page memfd: data");
+	CHECK(ftruncate(fd, 8192) && errno == EPERM, "sealed memfd grew");
+	close(fd);
+	fd = luo_retrieve(s, 3);
+	CHECK(fd >= 0, "sparse memfd: %s", strerror(-fd));
+	memfd_check_sparse(fd);
+	CHECK_RET(0, luo_finish(s));
+	/* Finished: it is an ordinary memfd again. */
+	CHECK(!ftruncate(fd, SPARSE_SIZE / 2), "resize after finish: %s",
+	      strerror(errno));
+	close(fd);
+	fd = luo_retrieve(s, 4);
+	CHECK(fd == -ENOENT, "a file retrieved after finish");
+	close(s);
+	return 0;
+}
+
+/*
+ * A memfd never retrieved: its memory comes back at finish.  MemTotal grows
+ * by exactly what was restored: the 256 MiB, the page describing the memfd
+ * and its folio list (384 pages and one page listing them).  Most of it
+ * shows in MemFree at once (the rest waits in per-CPU free lists).
+ */
+static int memfd_unretrieved(int stage)
+{
+	long total, free, want = BIG_SIZE / 1024 + (1 + 384 + 1) * 4;
+	int lu = open_lu(), s, fd;
+
+	if (stage == 1) {
+		s = luo_create_session(lu, "unretrieved");
+		fd = new_memfd(BIG_SIZE, 0);
+		fill(fd, 0, BIG_SIZE, 9);
+		CHECK_RET(0, luo_preserve(s, fd, 1));
+		close(fd);
+		hold(lu);
+	}
+	s = luo_retrieve_session(lu, "unretrieved");
+	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	total = mem_kb("MemTotal:");
+	free = mem_kb("MemFree:");
+	CHECK_RET(0, luo_finish(s));
+	total = mem_kb("MemTotal:") - total;
+	free = mem_kb("MemFree:") - free;
+	printf("finish: MemTotal +%ld kB, MemFree +%ld kB\n", total, free);
+	CHECK(total == want, "MemTotal grew by %ld kB, not %ld", total, want);
+	CHECK(free >= want * 8 / 10, "MemFree grew by %ld kB only", free);
+	close(s);
+	return 0;
+}
+
+/* The same memfd through two live updates. */
+static int memfd_twice(int stage)
+{
+	int lu = open_lu(), s, fd;
+
+	switch (stage) {
+	case 1:
+		s = luo_create_session(lu, "twice-1");
+		fd = new_memfd(8 * MB, 0);
+		fill(fd, 0, 8 * MB, 11);
+		CHECK_RET(0, luo_preserve(s, fd, 1));
+		close(fd);
+		hold(lu);
+	case 2:
+		s = luo_retrieve_session(lu, "twice-1");
+		fd = luo_retrieve(s, 1);
+		CHECK(fd >= 0 && same(fd, 0, 8 * MB, 11), "first update: data");
+		/* Busy until finished, then free to go on. */
+		CHECK_RET(-EBUSY, luo_preserve(luo_create_session(lu, "x"), fd, 1));
+		CHECK_RET(0, luo_finish(s));
+		close(s);
+		fill(fd, MB, MB, 12);
+		s = luo_create_session(lu, "twice-2");
+		CHECK_RET(0, luo_preserve(s, fd, 1));
+		close(fd);
+		hold(lu);
+	}
+	s = luo_retrieve_session(lu, "twice-2");
+	fd = luo_retrieve(s, 1);
+	CHECK(fd >= 0, "second update: %s", strerror(-fd));
+	CHECK(same(fd, 0, MB, 11) && same(fd, MB, MB, 12) &&
+	      same(fd, 2 * MB, 6 * MB, 11), "second update: data");
+	CHECK_RET(0, luo_finish(s));
+	close(s);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int stage);
@@ -454,6 +697,9 @@ static const struct {
 	{ "flb", flb },
 	{ "sticky_retrieve", sticky_retrieve },
 	{ "scale", scale },
+	{ "memfd", memfd },
+	{ "memfd_unretrieved", memfd_unretrieved },
+	{ "memfd_twice", memfd_twice },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: GPL-2.0
+/**
+ * DOC: memfd preservation
+ *
+ * A live update file handler for memfds (shmem), so that guest memory kept
+ * in memfds survives a kexec without a copy.  PRESERVE_FD pins every folio
+ * the memfd has and preserves it in place with kexec handover; holes stay
+ * holes.  From then on the size is frozen: truncating, growing (also by
+ * writing or fallocate() past the end) and punching holes fail with EPERM,
+ * while writes within the size go on and are what the next kernel sees.
+ * Folios that appear later inside the size (a write into a hole) are picked
+ * up at the reboot.  The next kernel rebuilds a memfd with the same folios,
+ * size, file position, seals and per-folio dirty and uptodate state,
+ * charged to the memory cgroup of the task that retrieves it.  Finishing a
+ * memfd never retrieved frees its memory.
+ *
+ * Not supported: hugetlb memfds (no handler takes them: ENOENT) and memfds
+ * with swapped-out pages (EOPNOTSUPP).  A write into a hole after the
+ * reboot has started (after the freeze) is not carried over.
+ */
+
+#define pr_fmt(fmt) "memfd_luo: " fmt
+
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/liveupdate.h>
+#include <linux/memfd.h>
+#include <linux/pagemap.h>
+#include <linux/pagevec.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#define MEMFD_LUO_COMPATIBLE	"memfd-612-v1"
+
+#define MEMFD_LUO_FOLIO_DIRTY		BIT(0)
+#define MEMFD_LUO_FOLIO_UPTODATE	BIT(1)
+
+#define MEMFD_LUO_NOEXEC		BIT(0)	/* the memfd has no exec bits */
+
+/**
+ * struct memfd_luo_folio_ser - a preserved folio of a memfd
+ * @phys: its physical address
+ * @index: its index in the file
+ * @order: its order
+ * @flags: MEMFD_LUO_FOLIO_DIRTY, MEMFD_LUO_FOLIO_UPTODATE
+ */
+struct memfd_luo_folio_ser {
+	u64 phys;
+	u64 index;
+	u32 order;
+	u32 flags;
+} __packed;
+
+/**
+ * struct memfd_luo_ser - a preserved memfd, as handed to the next kernel
+ * @pos: the file position
+ * @size: the file size in bytes
+ * @seals: its seals (F_SEAL_*)
+ * @flags: MEMFD_LUO_NOEXEC
+ * @nr_folios: number of folios
+ * @folios: a vmalloc area of @nr_folios struct memfd_luo_folio_ser, in
+ *	index order; zeroes when there is none
+ */
+struct memfd_luo_ser {
+	u64 pos;
+	u64 size;
+	u32 seals;
+	u32 flags;
+	u64 nr_folios;
+	struct kho_vmalloc folios;
+} __packed;
+
+/* An outgoing memfd. */
+struct memfd_luo_out {
+	struct memfd_luo_ser *ser;
+	struct memfd_luo_folio_ser *recs;
+	struct folio **folios;		/* pinned */
+	unsigned long nr;
+	unsigned long nr_pages;
+};
+
+/* Unpreserve and unpin everything of @out but @out->ser. */
+static void memfd_luo_drop(struct memfd_luo_out *out)
+{
+	unsigned long i;
+
+	if (out->ser->nr_folios)
+		kho_unpreserve_vmalloc(&out->ser->folios);
+	for (i = 0; i < out->ser->nr_folios; i++)
+		kho_unpreserve_folio(out->folios[i]);
+	if (out->nr)
+		unpin_folios(out->folios, out->nr);
+	vfree(out->recs);
+	kvfree(out->folios);
+	out->recs = NULL;
+	out->folios = NULL;
+	out->nr = 0;
+	out->nr_pages = 0;
+	out->ser->nr_folios = 0;
+}
+
+/* Pin the folio at [@start, @last] of @file, moving it out of CMA. */
+static int memfd_luo_pin_one(struct memfd_luo_out *out, struct file *file,
+			     loff_t start, loff_t last, unsigned long cap)
+{
+	struct folio *pinned;
+	pgoff_t offset;
+	long n;
+
+	if (out->nr == cap)
+		return -EAGAIN;		/* it grew under us */
+	/*
+	 * Pinning migrates a folio out of CMA, where KHO's scratch areas
+	 * are, so the caller must hold no reference of its own.
+	 */
+	n = memfd_pin_folios(file, start, last, &pinned, 1, &offset);
+	if (n != 1)
+		return n < 0 ? n : -EAGAIN;
+	out->folios[out->nr++] = pinned;
+	out->nr_pages += folio_nr_pages(pinned);
+	return 0;
+}
+
+/* Pin every folio @file has within its size; holes stay holes. */
+static int memfd_luo_pin(struct memfd_luo_out *out, struct file *file)
+{
+	struct address_space *mapping = file->f_mapping;
+	loff_t size = i_size_read(file_inode(file));
+	unsigned long cap = mapping->nrpages + 64, i, n;
+	loff_t start[PAGEVEC_SIZE], last[PAGEVEC_SIZE];
+	struct folio_batch fbatch;
+	pgoff_t index = 0, end;
+	int err = 0;
+
+	if (!size)
+		return 0;
+	out->folios = kvmalloc_array(cap, sizeof(*out->folios), GFP_KERNEL);
+	if (!out->folios)
+		return -ENOMEM;
+	end = (size - 1) >> PAGE_SHIFT;
+	folio_batch_init(&fbatch);
+	while (!err && filemap_get_folios(mapping, &index, end, &fbatch)) {
+		n = folio_batch_count(&fbatch);
+		for (i = 0; i < n; i++) {
+			start[i] = folio_pos(fbatch.folios[i]);
+			last[i] = min_t(loff_t, size, start[i] +
+					folio_size(fbatch.folios[i])) - 1;
+		}
+		folio_batch_release(&fbatch);
+		for (i = 0; i < n && !err; i++)
+			err = memfd_luo_pin_one(out, file, start[i], last[i], cap);
+		cond_resched();
+	}
+	return err;
+}
+
+static u32 memfd_luo_folio_flags(struct folio *folio)
+{
+	return (folio_test_dirty(folio) ? MEMFD_LUO_FOLIO_DIRTY : 0) |
+	       (folio_test_uptodate(folio) ? MEMFD_LUO_FOLIO_UPTODATE : 0);
+}
+
+/* Preserve the pinned folios and their list. */
+static int memfd_luo_build(struct memfd_luo_out *out)
+{
+	struct memfd_luo_ser *ser = out->ser;
+	struct folio *folio;
+	unsigned long i;
+	int err;
+
+	if (!out->nr)
+		return 0;
+	out->recs = vmalloc(array_size(out->nr, sizeof(*out->recs)));
+	if (!out->recs)
+		return -ENOMEM;
+	for (i = 0; i < out->nr; i++) {
+		folio = out->folios[i];
+		err = kho_preserve_folio(folio);
+		if (err)
+			goto unwind;
+		out->recs[i] = (struct memfd_luo_folio_ser) {
+			.phys = PFN_PHYS(folio_pfn(folio)),
+			.index = folio->index,
+			.order = folio_order(folio),
+			.flags = memfd_luo_folio_flags(folio),
+		};
+		ser->nr_folios = i + 1;
+	}
+	err = kho_preserve_vmalloc(out->recs, &ser->folios);
+	if (!err)
+		return 0;
+unwind:
+	while (ser->nr_folios)
+		kho_unpreserve_folio(out->folios[--ser->nr_folios]);
+	return err;
+}
+
+/* Pin and preserve what @file holds now; inode lock held. */
+static int memfd_luo_snapshot(struct memfd_luo_out *out, struct file *file)
+{
+	int err;
+
+	if (SHMEM_I(file_inode(file))->swapped)
+		return -EOPNOTSUPP;
+	err = memfd_luo_pin(out, file);
+	if (!err)
+		err = memfd_luo_build(out);
+	if (err)
+		memfd_luo_drop(out);
+	return err;
+}
+
+static bool memfd_luo_can_preserve(struct liveupdate_file_handler *fh,
+				   struct file *file)
+{
+	/* A memfd: shmem, and not linked anywhere (tmpfs files are). */
+	return shmem_file(file) && !file_inode(file)->i_nlink;
+}
+
+static unsigned long memfd_luo_get_id(struct file *file)
+{
+	return (unsigned long)file_inode(file);
+}
+
+static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
+{
+	struct inode *inode = file_inode(args->file);
+	struct shmem_inode_info *info = SHMEM_I(inode);
+	struct memfd_luo_out *out;
+	int err;
+
+	out = kzalloc(sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	out->ser = kho_alloc_preserve(sizeof(*out->ser));
+	if (IS_ERR(out->ser)) {
+		err = PTR_ERR(out->ser);
+		goto out_free;
+	}
+
+	inode_lock(inode);
+	if (info->seals & ~(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW |
+			    F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | F_SEAL_EXEC)) {
+		err = -EOPNOTSUPP;
+		goto out_unlock;
+	}
+	err = memfd_luo_snapshot(out, args->file);
+	if (err)
+		goto out_unlock;
+	out->ser->size = i_size_read(inode);
+	out->ser->seals = info->seals;
+	out->ser->flags = inode->i_mode & 0111 ? 0 : MEMFD_LUO_NOEXEC;
+	out->ser->pos = args->file->f_pos;
+	info->size_frozen = true;
+	inode_unlock(inode);
+
+	args->serialized_data = virt_to_phys(out->ser);
+	args->private_data = out;
+	return 0;
+
+out_unlock:
+	inode_unlock(inode);
+	kho_unpreserve_free(out->ser);
+out_free:
+	kfree(out);
+	return err;
+}
+
+static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
+{
+	struct inode *inode = file_inode(args->file);
+	struct memfd_luo_out *out = args->private_data;
+
+	inode_lock(inode);
+	memfd_luo_drop(out);
+	SHMEM_I(inode)->size_frozen = false;
+	inode_unlock(inode);
+	kho_unpreserve_free(out->ser);
+	kfree(out);
+}
+
+/*
+ * At the reboot: take up folios that appeared in holes since the preserve,
+ * and record the file position and each folio's state as they are now.
+ */
+static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
+{
+	struct inode *inode = file_inode(args->file);
+	struct memfd_luo_out *out = args->private_data;
+	unsigned long i;
+	int err = 0;
+
+	inode_lock(inode);
+	if (inode->i_mapping->nrpages != out->nr_pages) {
+		memfd_luo_drop(out);
+		err = memfd_luo_snapshot(out, args->file);
+	}
+	for (i = 0; !err && i < out->nr; i++)
+		out->recs[i].flags = memfd_luo_folio_flags(out->folios[i]);
+	out->ser->pos = args->file->f_pos;
+	inode_unlock(inode);
+	return err;
+}
+
+/* ------------------------------------------------------------------------
+ * The next kernel
+ */
+
+/* Restore and free the folios of @recs from @from on. */
+static void memfd_luo_free_folios(const struct memfd_luo_folio_ser *recs,
+				  unsigned long from, unsigned long nr)
+{
+	struct folio *folio;
+
+	for (; from < nr; from++) {
+		folio = kho_restore_folio(recs[from].phys);
+		if (folio)
+			folio_put(folio);
+	}
+}
+
+/* The handed-over record at @phys, restored, or NULL. */
+static struct memfd_luo_ser *memfd_luo_take_ser(u64 phys, struct folio **folio)
+{
+	struct memfd_luo_ser *ser;
+
+	*folio = kho_restore_folio(phys);
+	if (!*folio)
+		return NULL;
+	ser = folio_address(*folio);
+	if (ser->size > MAX_LFS_FILESIZE || ser->pos > MAX_LFS_FILESIZE ||
+	    (ser->nr_folios && ser->folios.nr_pages !=
+	     DIV_ROUND_UP(ser->nr_folios * sizeof(struct memfd_luo_folio_ser),
+			  PAGE_SIZE)) || (!ser->nr_folios && ser->folios.first)) {
+		folio_put(*folio);
+		return NULL;
+	}
+	return ser;
+}
+
+/* Put folio @rec into the page cache of @inode. */
+static int memfd_luo_insert(struct inode *inode, loff_t size,
+			    const struct memfd_luo_folio_ser *rec)
+{
+	struct folio *folio = kho_restore_folio(rec->phys);
+	int err;
+
+	if (!folio)
+		return -EINVAL;
+	if (folio_order(folio) != rec->order ||
+	    ((loff_t)rec->index << PAGE_SHIFT) >= size) {
+		folio_put(folio);
+		return -EINVAL;
+	}
+	err = shmem_insert_folio(inode, folio, rec->index);
+	if (err) {
+		folio_put(folio);
+		return err;
+	}
+	if (rec->flags & MEMFD_LUO_FOLIO_UPTODATE)
+		folio_mark_uptodate(folio);
+	if (rec->flags & MEMFD_LUO_FOLIO_DIRTY)
+		folio_mark_dirty(folio);
+	folio_unlock(folio);
+	folio_put(folio);
+	return 0;
+}
+
+static struct file *memfd_luo_new_file(const struct memfd_luo_ser *ser)
+{
+	struct file *file;
+	struct inode *inode;
+
+	file = shmem_file_setup("memfd:liveupdate", 0, VM_NORESERVE);
+	if (IS_ERR(file))
+		return file;
+	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
+	file->f_flags |= O_LARGEFILE;
+	inode = file_inode(file);
+	if (ser->flags & MEMFD_LUO_NOEXEC)
+		inode->i_mode &= ~0111;
+	SHMEM_I(inode)->seals = 0;
+	i_size_write(inode, ser->size);
+	return file;
+}
+
+static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
+{
+	struct memfd_luo_folio_ser *recs = NULL;
+	struct memfd_luo_ser *ser;
+	struct folio *ser_folio;
+	struct file *file;
+	unsigned long i;
+	int err;
+
+	ser = memfd_luo_take_ser(args->serialized_data, &ser_folio);
+	if (!ser) {
+		pr_err("handed-over memfd at %#llx is malformed\n",
+		       args->serialized_data);
+		return -EINVAL;
+	}
+	if (ser->nr_folios) {
+		recs = kho_restore_vmalloc(&ser->folios);
+		if (!recs) {
+			err = -EINVAL;
+			goto out_ser;
+		}
+	}
+	file = memfd_luo_new_file(ser);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto out_folios;
+	}
+	for (i = 0; i < ser->nr_folios; i++) {
+		err = memfd_luo_insert(file_inode(file), ser->size, &recs[i]);
+		if (err)
+			goto out_file;
+	}
+	if (ser->seals) {
+		err = memfd_fcntl(file, F_ADD_SEALS, ser->seals);
+		if (err)
+			goto out_file;
+	}
+	file->f_pos = ser->pos;
+	args->file = file;
+	vfree(recs);
+	folio_put(ser_folio);
+	return 0;
+
+out_file:
+	/* Folio i is gone; the file frees those before it, we the rest. */
+	memfd_luo_free_folios(recs, i + 1, ser->nr_folios);
+	fput(file);
+	goto out_recs;
+out_folios:
+	memfd_luo_free_folios(recs, 0, ser->nr_folios);
+out_recs:
+	vfree(recs);
+out_ser:
+	folio_put(ser_folio);
+	pr_err("cannot rebuild a memfd (%d); its memory is freed\n", err);
+	return err;
+}
+
+static void memfd_luo_finish(struct liveupdate_file_op_args *args)
+{
+	struct memfd_luo_folio_ser *recs = NULL;
+	struct memfd_luo_ser *ser;
+	struct folio *ser_folio;
+
+	/* A retrieve, successful or not, consumed everything. */
+	if (args->retrieve_status)
+		return;
+	ser = memfd_luo_take_ser(args->serialized_data, &ser_folio);
+	if (!ser) {
+		pr_err("handed-over memfd at %#llx is malformed, left reserved\n",
+		       args->serialized_data);
+		return;
+	}
+	if (ser->nr_folios)
+		recs = kho_restore_vmalloc(&ser->folios);
+	if (recs)
+		memfd_luo_free_folios(recs, 0, ser->nr_folios);
+	else if (ser->nr_folios)
+		pr_err("folio list of a memfd is malformed, its memory left reserved\n");
+	vfree(recs);
+	folio_put(ser_folio);
+}
+
+static const struct liveupdate_file_ops memfd_luo_file_ops = {
+	.can_preserve = memfd_luo_can_preserve,
+	.preserve = memfd_luo_preserve,
+	.unpreserve = memfd_luo_unpreserve,
+	.freeze = memfd_luo_freeze,
+	.retrieve = memfd_luo_retrieve,
+	.finish = memfd_luo_finish,
+	.get_id = memfd_luo_get_id,
+	.owner = THIS_MODULE,
+};
+
+static struct liveupdate_file_handler memfd_luo_handler = {
+	.ops = &memfd_luo_file_ops,
+	.compatible = MEMFD_LUO_COMPATIBLE,
+};
+
+static int __init memfd_luo_init(void)
+{
+	int err;
+
+	if (!liveupdate_enabled())
+		return 0;
+	err = liveupdate_register_file_handler(&memfd_luo_handler);
+	if (err)
+		pr_err("cannot register the memfd handler (%d)\n", err);
+	return 0;
+}
+late_initcall(memfd_luo_init);
