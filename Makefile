@@ -284,3 +284,16 @@ bench: $(B)/bench/initrd.cpio
 	echo "$$out" | awk '/^BENCH luo_deserialize_per_file_us_100 / { a = $$3 }
 		/^BENCH luo_deserialize_per_file_us_2000 / { b = $$3 }
 		END { if (a && b) printf "BENCH luo_deserialize_per_file_us_2000_vs_100 %.3f ratio\n", b / a }'
+	# memfd: 1 GiB preserved and retrieved against written; the blackout
+	# (reboot call to the memfd retrieved in the new kernel) against a
+	# kexec that carries nothing (2->3).
+	out=$$($(LU)/vmtest.sh -k $(B)/bench/bzImage -i $(B)/bench/initrd.cpio \
+		-o $(B)/bench/run -t memfd_bench -s 3 -m 4G -T 900) || {
+		echo "$$out"; echo "error: the memfd benchmark failed (logs in $(B)/bench/run/)" >&2; exit 1; }
+	echo "$$out" | grep '^BENCH ' || true
+	echo "$$out" | awk '/^TRANSITION 1->2/ { k = $$3 } /^TRANSITION 2->3/ { p = $$3 }
+		/^BENCH memfd_retrieve_1g_ms / { r = $$3 }
+		END { if (k && p && r) {
+			printf "BENCH blackout_1g_memfd_ms %.0f ms\n", k + r
+			printf "BENCH blackout_plain_kexec_ms %d ms\n", p
+			printf "BENCH blackout_1g_memfd_vs_plain_kexec %.3f ratio\n", (k + r) / p } }'

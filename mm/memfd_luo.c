@@ -102,58 +102,85 @@ static void memfd_luo_drop(struct memfd_luo_out *out)
 	out->ser->nr_folios = 0;
 }
 
-/* Pin the folio at [@start, @last] of @file, moving it out of CMA. */
-static int memfd_luo_pin_one(struct memfd_luo_out *out, struct file *file,
-			     loff_t start, loff_t last, unsigned long cap)
-{
-	struct folio *pinned;
-	pgoff_t offset;
-	long n;
+/* A run of folios without holes, [@start, @last] of the file. */
+struct memfd_luo_extent {
+	loff_t start;
+	loff_t last;
+};
 
-	if (out->nr == cap)
-		return -EAGAIN;		/* it grew under us */
-	/*
-	 * Pinning migrates a folio out of CMA, where KHO's scratch areas
-	 * are, so the caller must hold no reference of its own.
-	 */
-	n = memfd_pin_folios(file, start, last, &pinned, 1, &offset);
-	if (n != 1)
-		return n < 0 ? n : -EAGAIN;
-	out->folios[out->nr++] = pinned;
-	out->nr_pages += folio_nr_pages(pinned);
-	return 0;
+/* The runs of folios of @file up to @size; their number, or -errno. */
+static long memfd_luo_extents(struct file *file, loff_t size,
+			      struct memfd_luo_extent *ext, unsigned long cap)
+{
+	struct folio_batch fbatch;
+	pgoff_t index = 0, end = (size - 1) >> PAGE_SHIFT;
+	unsigned long n = 0, i;
+	loff_t start, last;
+
+	folio_batch_init(&fbatch);
+	while (filemap_get_folios(file->f_mapping, &index, end, &fbatch)) {
+		for (i = 0; i < folio_batch_count(&fbatch); i++) {
+			start = folio_pos(fbatch.folios[i]);
+			last = min_t(loff_t, size, start +
+				     folio_size(fbatch.folios[i])) - 1;
+			if (n && ext[n - 1].last + 1 == start) {
+				ext[n - 1].last = last;
+				continue;
+			}
+			if (n == cap) {
+				folio_batch_release(&fbatch);
+				return -EAGAIN;	/* it grew under us */
+			}
+			ext[n].start = start;
+			ext[n++].last = last;
+		}
+		folio_batch_release(&fbatch);
+		cond_resched();
+	}
+	return n;
 }
 
-/* Pin every folio @file has within its size; holes stay holes. */
+/*
+ * Pin every folio @file has within its size, a run at a time; holes stay
+ * holes.  Pinning migrates folios out of CMA, where KHO's scratch areas
+ * are, so no reference of ours may be held on them meanwhile.
+ */
 static int memfd_luo_pin(struct memfd_luo_out *out, struct file *file)
 {
-	struct address_space *mapping = file->f_mapping;
 	loff_t size = i_size_read(file_inode(file));
-	unsigned long cap = mapping->nrpages + 64, i, n;
-	loff_t start[PAGEVEC_SIZE], last[PAGEVEC_SIZE];
-	struct folio_batch fbatch;
-	pgoff_t index = 0, end;
+	unsigned long cap = file->f_mapping->nrpages + 64, i;
+	struct memfd_luo_extent *ext;
+	pgoff_t offset;
+	long nr_ext, n;
 	int err = 0;
 
 	if (!size)
 		return 0;
 	out->folios = kvmalloc_array(cap, sizeof(*out->folios), GFP_KERNEL);
-	if (!out->folios)
+	ext = kvmalloc_array(cap, sizeof(*ext), GFP_KERNEL);
+	if (!out->folios || !ext) {
+		kvfree(ext);
 		return -ENOMEM;
-	end = (size - 1) >> PAGE_SHIFT;
-	folio_batch_init(&fbatch);
-	while (!err && filemap_get_folios(mapping, &index, end, &fbatch)) {
-		n = folio_batch_count(&fbatch);
-		for (i = 0; i < n; i++) {
-			start[i] = folio_pos(fbatch.folios[i]);
-			last[i] = min_t(loff_t, size, start[i] +
-					folio_size(fbatch.folios[i])) - 1;
-		}
-		folio_batch_release(&fbatch);
-		for (i = 0; i < n && !err; i++)
-			err = memfd_luo_pin_one(out, file, start[i], last[i], cap);
-		cond_resched();
 	}
+	nr_ext = memfd_luo_extents(file, size, ext, cap);
+	if (nr_ext < 0)
+		err = nr_ext;
+	for (i = 0; !err && i < nr_ext; i++) {
+		if (out->nr == cap) {
+			err = -EAGAIN;
+			break;
+		}
+		n = memfd_pin_folios(file, ext[i].start, ext[i].last,
+				     out->folios + out->nr, cap - out->nr,
+				     &offset);
+		if (n <= 0) {
+			err = n ? n : -EAGAIN;
+			break;
+		}
+		while (n--)
+			out->nr_pages += folio_nr_pages(out->folios[out->nr++]);
+	}
+	kvfree(ext);
 	return err;
 }
 
