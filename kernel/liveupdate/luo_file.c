@@ -449,6 +449,19 @@ static int luo_file_retrieve_locked(struct luo_session *s, struct luo_file *lf)
 	return 0;
 }
 
+/* The file of @token in @s, retrieved now if need be; session lock held. */
+static struct luo_file *luo_file_get_retrieved(struct luo_session *s, u64 token)
+{
+	struct luo_file *lf;
+	int err;
+
+	lf = xa_load(&s->tokens, token);
+	if (!lf)
+		return ERR_PTR(-ENOENT);
+	err = luo_file_retrieve_locked(s, lf);
+	return err ? ERR_PTR(err) : lf;
+}
+
 /**
  * luo_file_retrieve - get a file of an incoming session back
  * @s: the session
@@ -461,15 +474,11 @@ static int luo_file_retrieve_locked(struct luo_session *s, struct luo_file *lf)
 int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep)
 {
 	struct luo_file *lf;
-	int err;
 
 	guard(mutex)(&s->lock);
-	lf = xa_load(&s->tokens, token);
-	if (!lf)
-		return -ENOENT;
-	err = luo_file_retrieve_locked(s, lf);
-	if (err)
-		return err;
+	lf = luo_file_get_retrieved(s, token);
+	if (IS_ERR(lf))
+		return PTR_ERR(lf);
 	*filep = get_file(lf->file);
 	return 0;
 }
@@ -556,15 +565,11 @@ int liveupdate_get_file_incoming(struct liveupdate_session *session,
 {
 	struct luo_session *s = to_luo_session(session);
 	struct luo_file *lf;
-	int err;
 
 	lockdep_assert_held(&s->lock);
-	lf = xa_load(&s->tokens, token);
-	if (!lf)
-		return -ENOENT;
-	err = luo_file_retrieve_locked(s, lf);
-	if (err)
-		return err;
+	lf = luo_file_get_retrieved(s, token);
+	if (IS_ERR(lf))
+		return PTR_ERR(lf);
 	*filep = lf->file;
 	return 0;
 }

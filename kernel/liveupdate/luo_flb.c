@@ -181,6 +181,19 @@ void luo_flb_unlink_handler(struct liveupdate_file_handler *fh)
 		luo_flb_unlink(link);
 }
 
+/* Put a reference of @st, then let @release act if nothing needs it. */
+static void luo_flb_put(struct liveupdate_flb *flb,
+			struct liveupdate_flb_state *st,
+			void (*release)(struct liveupdate_flb *flb))
+{
+	if (!liveupdate_enabled())
+		return;
+	guard(mutex)(&flb_priv(flb, lock));
+	if (!WARN_ON_ONCE(st->users <= 0))
+		st->users--;
+	release(flb);
+}
+
 /* ------------------------------------------------------------------------
  * Outgoing
  */
@@ -301,12 +314,7 @@ int liveupdate_flb_get_outgoing(struct liveupdate_flb *flb, void **objp)
  */
 void liveupdate_flb_put_outgoing(struct liveupdate_flb *flb)
 {
-	if (!liveupdate_enabled())
-		return;
-	guard(mutex)(&flb_priv(flb, lock));
-	if (!WARN_ON_ONCE(flb_priv(flb, out).users <= 0))
-		flb_priv(flb, out).users--;
-	luo_flb_out_maybe_release(flb);
+	luo_flb_put(flb, &flb_priv(flb, out), luo_flb_out_maybe_release);
 }
 
 static void luo_flb_fill(void *entry, unsigned long i, void *arg)
@@ -493,12 +501,7 @@ int liveupdate_flb_get_incoming(struct liveupdate_flb *flb, void **objp)
  */
 void liveupdate_flb_put_incoming(struct liveupdate_flb *flb)
 {
-	if (!liveupdate_enabled())
-		return;
-	guard(mutex)(&flb_priv(flb, lock));
-	if (!WARN_ON_ONCE(flb_priv(flb, in).users <= 0))
-		flb_priv(flb, in).users--;
-	luo_flb_in_maybe_finish(flb);
+	luo_flb_put(flb, &flb_priv(flb, in), luo_flb_in_maybe_finish);
 }
 
 /**
