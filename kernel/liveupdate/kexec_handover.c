@@ -942,12 +942,37 @@ static int __init kho_in_check_block(unsigned long pfn, unsigned int order, void
 	return 0;
 }
 
+/* A run of adjacent preserved blocks, reserved in one go. */
+struct kho_in_run {
+	phys_addr_t start;
+	phys_addr_t end;
+};
+
+static void __init kho_in_reserve_run(struct kho_in_run *run)
+{
+	if (run->end == run->start)
+		return;
+	memblock_reserve(run->start, run->end - run->start);
+	memblock_reserved_mark_noinit(run->start, run->end - run->start);
+	run->start = run->end;
+}
+
+/*
+ * Blocks come in address order within each order, so a memfd's pages,
+ * mostly contiguous, make long runs: one memblock region each instead of
+ * one per page, which keeps memblock's region array short and the boot
+ * fast.
+ */
 static int __init kho_in_reserve_block(unsigned long pfn, unsigned int order, void *arg)
 {
 	phys_addr_t start = PFN_PHYS(pfn), size = PAGE_SIZE << order;
+	struct kho_in_run *run = arg;
 
-	memblock_reserve(start, size);
-	memblock_reserved_mark_noinit(start, size);
+	if (start != run->end) {
+		kho_in_reserve_run(run);
+		run->start = start;
+	}
+	run->end = start + size;
 	set_page_private(pfn_to_page(pfn), KHO_PAGE_MAGIC | order);
 	return 0;
 }
@@ -959,6 +984,7 @@ static void __init kho_reserve_preserved(void)
 		.page_ok = kho_in_page_ok,
 		.block = kho_in_check_block,
 	};
+	struct kho_in_run run = {};
 	u64 start = local_clock();
 	int err;
 
@@ -971,7 +997,9 @@ static void __init kho_reserve_preserved(void)
 		return;
 	}
 	walk.block = kho_in_reserve_block;
+	walk.arg = &run;
 	kho_map_walk(kho_in.map, &walk);
+	kho_in_reserve_run(&run);
 	pr_info("%lu preserved blocks reserved in %llu us\n", kho_in.nr_blocks,
 		div_u64(local_clock() - start, NSEC_PER_USEC));
 }
