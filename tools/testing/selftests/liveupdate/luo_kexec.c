@@ -737,6 +737,25 @@ static int gib_intact(int fd, uint64_t seed)
 	return 1;
 }
 
+/* How long this kernel's boot took to reserve the preserved memory. */
+static void boot_reserve_bench(void)
+{
+	unsigned long blocks, us;
+	char line[256], *p;
+	FILE *f = popen("dmesg", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		p = strstr(line, "KHO: ");
+		if (p && sscanf(p, "KHO: %lu preserved blocks reserved in %lu us",
+				&blocks, &us) == 2) {
+			bench("kho_boot_reserve_1g_memfd_ms", us / 1000.0, "ms");
+			bench("kho_boot_reserve_1g_memfd_blocks", blocks, "blocks");
+		}
+	}
+	if (f)
+		pclose(f);
+}
+
 static int memfd_bench(int stage)
 {
 	double t_write, t0, t_op;
@@ -757,6 +776,7 @@ static int memfd_bench(int stage)
 		close(fd);
 		hold(lu);
 	case 2:
+		boot_reserve_bench();
 		t0 = now_us();
 		lu = open_lu();
 		s = luo_retrieve_session(lu, "bench");
