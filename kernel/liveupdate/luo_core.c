@@ -216,18 +216,12 @@ static int luo_ioctl_retrieve_session(struct luo_ucmd *ucmd, void *ctx)
 	return luo_install_session(ucmd, file, &cmd->fd, sizeof(*cmd));
 }
 
-#define LUO_IOCTL_OP(_ioctl, _fn, _struct, _last)			\
-	[_IOC_NR(_ioctl) - LIVEUPDATE_CMD_BASE] = {			\
-		.size = sizeof(_struct),				\
-		.min_size = offsetofend(_struct, _last),		\
-		.ioctl_num = _ioctl,					\
-		.execute = _fn,						\
-	}
-
 static const struct luo_ioctl_op luo_ioctl_ops[] = {
-	LUO_IOCTL_OP(LIVEUPDATE_IOCTL_CREATE_SESSION, luo_ioctl_create_session,
+	LUO_IOCTL_OP(LIVEUPDATE_CMD_BASE, LIVEUPDATE_IOCTL_CREATE_SESSION,
+		     luo_ioctl_create_session,
 		     struct liveupdate_ioctl_create_session, name),
-	LUO_IOCTL_OP(LIVEUPDATE_IOCTL_RETRIEVE_SESSION, luo_ioctl_retrieve_session,
+	LUO_IOCTL_OP(LIVEUPDATE_CMD_BASE, LIVEUPDATE_IOCTL_RETRIEVE_SESSION,
+		     luo_ioctl_retrieve_session,
 		     struct liveupdate_ioctl_retrieve_session, name),
 };
 

@@ -186,6 +186,15 @@ struct luo_ioctl_op {
 	int (*execute)(struct luo_ucmd *ucmd, void *ctx);
 };
 
+/* An entry of a dispatch table whose first command number is @_base. */
+#define LUO_IOCTL_OP(_base, _ioctl, _fn, _struct, _last)		\
+	[_IOC_NR(_ioctl) - (_base)] = {					\
+		.size = sizeof(_struct),				\
+		.min_size = offsetofend(_struct, _last),		\
+		.ioctl_num = _ioctl,					\
+		.execute = _fn,						\
+	}
+
 long luo_ioctl_dispatch(const struct luo_ioctl_op *ops, unsigned int nr_ops,
 			unsigned int base, unsigned int cmd,
 			unsigned long arg, void *ctx);

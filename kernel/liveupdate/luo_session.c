@@ -173,13 +173,7 @@ static int luo_session_ioctl_get_name(struct luo_ucmd *ucmd, void *ctx)
 	return luo_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
-#define LUO_SESSION_OP(_ioctl, _fn, _struct, _last)			\
-	[_IOC_NR(_ioctl) - LIVEUPDATE_CMD_SESSION_BASE] = {		\
-		.size = sizeof(_struct),				\
-		.min_size = offsetofend(_struct, _last),		\
-		.ioctl_num = _ioctl,					\
-		.execute = _fn,						\
-	}
+#define LUO_SESSION_OP(...)	LUO_IOCTL_OP(LIVEUPDATE_CMD_SESSION_BASE, __VA_ARGS__)
 
 static const struct luo_ioctl_op luo_session_ioctl_ops[] = {
 	LUO_SESSION_OP(LIVEUPDATE_SESSION_PRESERVE_FD,
