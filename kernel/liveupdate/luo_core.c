@@ -302,6 +302,7 @@ enum {
 	LUO_CORRUPT_CHAIN,
 	LUO_CORRUPT_HANDLER,
 };
+
 static const char * const luo_corrupt_names[] = {
 	"none", "version", "chain", "handler",
 };
