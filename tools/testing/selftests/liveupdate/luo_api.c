@@ -199,6 +199,25 @@ TEST_F(luo, create_2000_sessions)
 		close(fds[i]);
 }
 
+TEST_F(luo, create_without_a_free_fd_is_emfile)
+{
+	struct rlimit rl = { 64, 64 };
+	int fds[64], n = 0, s;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	while (n < 64 && (fds[n] = dup(0)) >= 0)
+		n++;
+	ASSERT_EQ(EMFILE, errno);
+	ASSERT_EQ(-EMFILE, luo_create_session(self->lu, "no-fd"));
+	/* Nothing was left behind: the name is free. */
+	close(fds[--n]);
+	s = luo_create_session(self->lu, "no-fd");
+	ASSERT_LE(0, s);
+	close(s);
+	while (n)
+		close(fds[--n]);
+}
+
 /* RETRIEVE_SESSION */
 
 TEST_F(luo, retrieve_unknown_is_enoent)
@@ -221,6 +240,59 @@ TEST_F(luo, retrieve_size_too_small_is_einval)
 
 	arg.size = offsetof(struct liveupdate_ioctl_retrieve_session, name);
 	ASSERT_EQ(-EINVAL, luo_ioctl(self->lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &arg));
+}
+
+TEST_F(luo, retrieve_zeroed_tail_is_accepted)
+{
+	struct {
+		struct liveupdate_ioctl_retrieve_session arg;
+		char tail[16];
+	} big = { .arg = { .size = sizeof(big), .name = "no-such-session" } };
+
+	/* Past the size checks: the lookup itself answers. */
+	ASSERT_EQ(-ENOENT, luo_ioctl(self->lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &big));
+}
+
+TEST_F(luo, retrieve_nonzero_tail_is_e2big)
+{
+	struct {
+		struct liveupdate_ioctl_retrieve_session arg;
+		char tail[16];
+	} big = { .arg = { .size = sizeof(big), .name = "no-such-session" } };
+
+	big.tail[7] = 1;
+	ASSERT_EQ(-E2BIG, luo_ioctl(self->lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &big));
+}
+
+TEST_F(luo, retrieve_size_zero_is_einval)
+{
+	struct liveupdate_ioctl_retrieve_session arg = { .size = 0, .name = "x" };
+
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &arg));
+}
+
+TEST_F(luo, retrieve_bad_pointer_is_efault)
+{
+	ASSERT_EQ(-EFAULT, luo_ioctl(self->lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION,
+				     (void *)8));
+}
+
+TEST_F(luo, closing_the_device_keeps_preserved_files)
+{
+	int s = luo_create_session(self->lu, "kept-files");
+	int fd = luo_test_file(0, 0x77);
+
+	ASSERT_LE(0, s);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, luo_preserve(s, fd, 1));
+	close(self->lu);
+	self->lu = open(LUO_DEV, O_RDWR);
+	ASSERT_LE(0, self->lu);
+	ASSERT_EQ(0, luo_events_count("unpreserve 0x77"));
+	ASSERT_EQ(-EBUSY, luo_preserve(s, fd, 2));
+	close(s);
+	ASSERT_EQ(1, luo_events_count("unpreserve 0x77"));
+	close(fd);
 }
 
 /* The session file descriptor */
@@ -515,6 +587,206 @@ TEST_F(session, debugfs_lists_sessions_and_files)
 	}
 	fclose(f);
 	ASSERT_EQ(3, found);
+	close(fd);
+}
+
+TEST_F(session, bad_pointer_is_efault)
+{
+	void *bad = (void *)8;
+
+	ASSERT_EQ(-EFAULT, luo_ioctl(self->s, LIVEUPDATE_SESSION_PRESERVE_FD, bad));
+	ASSERT_EQ(-EFAULT, luo_ioctl(self->s, LIVEUPDATE_SESSION_RETRIEVE_FD, bad));
+	ASSERT_EQ(-EFAULT, luo_ioctl(self->s, LIVEUPDATE_SESSION_FINISH, bad));
+	ASSERT_EQ(-EFAULT, luo_ioctl(self->s, LIVEUPDATE_SESSION_GET_NAME, bad));
+}
+
+TEST_F(session, sizes_zero_are_einval)
+{
+	struct liveupdate_session_preserve_fd p = { .size = 0 };
+	struct liveupdate_session_retrieve_fd r = { .size = 0 };
+	struct liveupdate_session_finish f = { .size = 0 };
+	struct liveupdate_session_get_name g = { .size = 0 };
+
+	p.fd = luo_test_file(0, 1);
+	ASSERT_LE(0, p.fd);
+	p.token = 1;
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->s, LIVEUPDATE_SESSION_PRESERVE_FD, &p));
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->s, LIVEUPDATE_SESSION_RETRIEVE_FD, &r));
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->s, LIVEUPDATE_SESSION_FINISH, &f));
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->s, LIVEUPDATE_SESSION_GET_NAME, &g));
+	/* The refused PRESERVE_FD did not reach the handler. */
+	ASSERT_STREQ("", luo_events());
+	close(p.fd);
+}
+
+TEST_F(session, retrieve_fd_zeroed_tail_is_accepted)
+{
+	struct {
+		struct liveupdate_session_retrieve_fd arg;
+		char tail[8];
+	} big = { .arg = { .size = sizeof(big), .token = 1 } };
+
+	/* Past the size checks: refused for the session's direction. */
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->s, LIVEUPDATE_SESSION_RETRIEVE_FD, &big));
+}
+
+TEST_F(session, retrieve_fd_nonzero_tail_is_e2big)
+{
+	struct {
+		struct liveupdate_session_retrieve_fd arg;
+		char tail[8];
+	} big = { .arg = { .size = sizeof(big), .token = 1 } };
+
+	big.tail[7] = 1;
+	ASSERT_EQ(-E2BIG, luo_ioctl(self->s, LIVEUPDATE_SESSION_RETRIEVE_FD, &big));
+}
+
+TEST_F(session, finish_zeroed_tail_is_accepted)
+{
+	struct {
+		struct liveupdate_session_finish arg;
+		char tail[8];
+	} big = { .arg = { .size = sizeof(big) } };
+
+	ASSERT_EQ(-EINVAL, luo_ioctl(self->s, LIVEUPDATE_SESSION_FINISH, &big));
+}
+
+TEST_F(session, finish_nonzero_tail_is_e2big)
+{
+	struct {
+		struct liveupdate_session_finish arg;
+		char tail[8];
+	} big = { .arg = { .size = sizeof(big) } };
+
+	big.tail[0] = 1;
+	ASSERT_EQ(-E2BIG, luo_ioctl(self->s, LIVEUPDATE_SESSION_FINISH, &big));
+}
+
+TEST_F(session, get_name_writes_no_more_than_it_knows)
+{
+	struct {
+		struct liveupdate_session_get_name arg;
+		char tail[8];
+	} big = { .arg = { .size = sizeof(big) } };
+
+	/* A larger zeroed structure: the name comes back, the tail stays 0. */
+	ASSERT_EQ(0, luo_ioctl(self->s, LIVEUPDATE_SESSION_GET_NAME, &big));
+	ASSERT_STREQ("session", (char *)big.arg.name);
+	ASSERT_EQ(sizeof(big), big.arg.size);
+	ASSERT_EQ(0, big.arg.reserved);
+	for (int i = 0; i < (int)sizeof(big.tail); i++)
+		ASSERT_EQ(0, big.tail[i]);
+}
+
+TEST_F(session, preserve_zeroed_tail_is_accepted)
+{
+	struct {
+		struct liveupdate_session_preserve_fd arg;
+		char tail[32];
+	} big = { .arg = { .size = sizeof(big), .token = 5 } };
+
+	big.arg.fd = luo_test_file(1, 5);
+	ASSERT_LE(0, big.arg.fd);
+	ASSERT_EQ(0, luo_ioctl(self->s, LIVEUPDATE_SESSION_PRESERVE_FD, &big));
+	ASSERT_EQ(1, luo_events_count("preserve 0x5"));
+	close(big.arg.fd);
+}
+
+TEST_F(session, handler_error_leaves_session_unchanged)
+{
+	int a = luo_test_file(0, 0x1), b = luo_test_file(1, 0x55);
+
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, luo_preserve(self->s, a, 1));
+	ASSERT_EQ(0, luo_knob("fail_preserve", 0x55));
+	ASSERT_EQ(-ENOSPC, luo_preserve(self->s, b, 2));
+	ASSERT_EQ(0, luo_knob("fail_preserve", 0));
+	/* The FLB still has its one file; it was not touched. */
+	ASSERT_EQ(1, luo_events_count("flb-preserve"));
+	ASSERT_EQ(0, luo_events_count("flb-unpreserve"));
+	/* Only the first file is in the session. */
+	ASSERT_EQ(0, luo_events_clear());
+	close(self->s);
+	self->s = luo_create_session(self->lu, "session");
+	ASSERT_LE(0, self->s);
+	ASSERT_STREQ("unpreserve 0x1,flb-unpreserve", luo_events());
+	close(a);
+	close(b);
+}
+
+TEST_F(session, handler_error_on_first_file_releases_the_flb)
+{
+	int fd = luo_test_file(0, 0x56);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, luo_knob("fail_preserve", 0x56));
+	ASSERT_EQ(-ENOSPC, luo_preserve(self->s, fd, 1));
+	ASSERT_EQ(0, luo_knob("fail_preserve", 0));
+	ASSERT_EQ(luo_events_count("flb-preserve"),
+		  luo_events_count("flb-unpreserve"));
+	ASSERT_EQ(0, luo_events_count("unpreserve 0x56"));
+	close(fd);
+}
+
+TEST_F(session, same_token_in_two_sessions)
+{
+	int other = luo_create_session(self->lu, "other");
+	int a = luo_test_file(0, 1), b = luo_test_file(0, 2);
+
+	ASSERT_LE(0, other);
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	/* Tokens are per session. */
+	ASSERT_EQ(0, luo_preserve(self->s, a, 42));
+	ASSERT_EQ(0, luo_preserve(other, b, 42));
+	close(other);
+	close(a);
+	close(b);
+}
+
+TEST_F(session, any_token_value)
+{
+	int a = luo_test_file(0, 1), b = luo_test_file(1, 2);
+	int c = luo_test_file(0, 3);
+
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_LE(0, c);
+	/* Tokens are the caller's: 0 and all ones are tokens like others. */
+	ASSERT_EQ(0, luo_preserve(self->s, a, 0));
+	ASSERT_EQ(0, luo_preserve(self->s, b, UINT64_MAX));
+	ASSERT_EQ(-EEXIST, luo_preserve(self->s, c, 0));
+	ASSERT_EQ(-EEXIST, luo_preserve(self->s, c, UINT64_MAX));
+	ASSERT_EQ(0, luo_preserve(self->s, c, UINT64_MAX - 1));
+	close(a);
+	close(b);
+	close(c);
+}
+
+TEST_F(session, preserved_file_stays_usable)
+{
+	char buf[LUO_TEST_SIZE];
+	int fd = luo_test_file(0, 0x61);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, luo_preserve(self->s, fd, 1));
+	/* Userspace keeps using a preserved file until the reboot. */
+	memset(buf, 0x3c, sizeof(buf));
+	ASSERT_EQ(100, pwrite(fd, buf, 100, 1000));
+	ASSERT_EQ(100, pread(fd, buf + 1000, 100, 1000));
+	ASSERT_EQ(0x3c, buf[1099]);
+	close(fd);
+}
+
+TEST_F(session, test_file_is_4096_bytes)
+{
+	char buf[16] = { 0 };
+	int fd = luo_test_file(0, 0x62);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(-1, pwrite(fd, buf, sizeof(buf), LUO_TEST_SIZE));
+	ASSERT_EQ(ENOSPC, errno);
 	close(fd);
 }
 

@@ -176,22 +176,55 @@ static void expect_events(const char *want)
 
 static const uint64_t one_tags[] = { 0x11, 0x12 };
 
+/* Written into the second file after it was preserved: must be carried. */
+#define LATE_OFF	1024
+#define LATE_LEN	512
+#define LATE_BYTE	0xa5
+
+/* Whether @fd holds @tag's data with the late write over it. */
+static int one_late_check(int fd, uint64_t tag)
+{
+	char have[LUO_TEST_SIZE], want[LUO_TEST_SIZE];
+
+	if (pread(fd, have, sizeof(have), 0) != sizeof(have))
+		return 0;
+	for (int i = 0; i < LUO_TEST_SIZE; i++)
+		want[i] = (char)(tag * 31 + i);
+	memcpy(want, &tag, sizeof(tag));
+	memset(want + LATE_OFF, LATE_BYTE, LATE_LEN);
+	return !memcmp(have, want, sizeof(have));
+}
+
 static int one_session(int stage)
 {
-	int lu = open_lu(), s, a, b;
+	char late[LATE_LEN], name[LIVEUPDATE_SESSION_NAME_LENGTH];
+	int lu = open_lu(), s, a, b, fd;
 	struct stat sa, sb;
 
 	if (stage == 1) {
-		make_session(lu, "one", one_tags, 2);
+		s = make_session(lu, "one", one_tags, 1);
+		fd = luo_test_file(one_tags[1] & 1, one_tags[1]);
+		CHECK(fd >= 0, "test file: %s", strerror(-fd));
+		CHECK_RET(0, luo_preserve(s, fd, 2));
+		memset(late, LATE_BYTE, sizeof(late));
+		CHECK(pwrite(fd, late, sizeof(late), LATE_OFF) == sizeof(late),
+		      "write after preserve: %s", strerror(errno));
+		close(fd);
 		hold(lu);
 	}
 
 	s = luo_retrieve_session(lu, "one");
 	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	CHECK(fcntl(s, F_GETFD) & FD_CLOEXEC, "session fd is not close-on-exec");
+	CHECK_RET(0, luo_get_name(s, name));
+	CHECK(!strcmp(name, "one"), "GET_NAME gave '%s', not 'one'", name);
 	CHECK_RET(-EINVAL, luo_retrieve_session(lu, "one"));
 	CHECK_RET(-EINVAL, luo_preserve(s, 0, 5));
 	/* Out of order, and twice. */
-	b = check_file(s, 2, 0x12);
+	b = luo_retrieve(s, 2);
+	CHECK(b >= 0, "retrieve token 2: %s", strerror(-b));
+	CHECK(one_late_check(b, 0x12), "token 2: the write after preserve was not carried");
+	CHECK(fcntl(b, F_GETFD) & FD_CLOEXEC, "retrieved fd is not close-on-exec");
 	a = check_file(s, 1, 0x11);
 	close(a);
 	a = check_file(s, 1, 0x11);
@@ -205,7 +238,7 @@ static int one_session(int stage)
 	CHECK_RET(0, luo_finish(s));
 	CHECK_RET(-ENOENT, luo_retrieve(s, 1));
 	/* Retrieved files belong to userspace now. */
-	CHECK(luo_test_check(a, 0x11) && luo_test_check(b, 0x12),
+	CHECK(luo_test_check(a, 0x11) && one_late_check(b, 0x12),
 	      "data changed at finish");
 	close(s);
 	CHECK_RET(-ENOENT, luo_retrieve_session(lu, "one"));
@@ -217,7 +250,7 @@ static const uint64_t multi_three[] = { 0x31, 0x32, 0x33 };
 
 static int multi_session(int stage)
 {
-	int lu = open_lu(), s[4], i;
+	int lu = open_lu(), s[4], i, again;
 
 	if (stage == 1) {
 		make_session(lu, "empty-a", NULL, 0);
@@ -235,12 +268,26 @@ static int multi_session(int stage)
 	CHECK(i >= 0, "create a session named like an incoming one: %s",
 	      strerror(-i));
 	close(i);
+	/* Kept past the finish, to go into the next live update. */
+	again = luo_retrieve(s[2], 1);
+	CHECK(again >= 0, "retrieve token 1 again: %s", strerror(-again));
 	for (i = 0; i < 4; i++) {
 		CHECK_RET(0, luo_finish(s[i]));
 		close(s[i]);
 	}
 	CHECK(luo_events_prefix("finish ") == 4, "not every file finished: %s",
 	      luo_events());
+	/* A retrieved test file is a test file again: it can be preserved. */
+	i = luo_create_session(lu, "next-update");
+	CHECK(i >= 0, "create session: %s", strerror(-i));
+	CHECK_RET(0, luo_preserve(i, again, 1));
+	CHECK(luo_events_count("preserve 0x21") == 1,
+	      "the retrieved file was not preserved by its handler: %s", luo_events());
+	close(i);
+	CHECK(luo_events_count("unpreserve 0x21") == 1,
+	      "the retrieved file was not given back: %s", luo_events());
+	CHECK(luo_test_check(again, 0x21), "data changed");
+	close(again);
 	return 0;
 }
 
@@ -270,16 +317,23 @@ static int unretrieved(int stage)
 
 static const uint64_t freeze_tags[] = { 1, 2, 3 };
 static const uint64_t freeze_all[] = { 1, 2, 3, 4 };
+static const uint64_t freeze_early[] = { 9 };
 
+/*
+ * Two sessions: "early" (created first, so frozen first) and "frozen",
+ * whose second file fails to freeze.  What was frozen in both is unfrozen.
+ */
 static int freeze_fail(int stage)
 {
 	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
 	int lu = open_lu(), s, fd, ret;
 
 	if (stage == 2) {
+		close(check_session(lu, "early", freeze_early, 1));
 		close(check_session(lu, "frozen", freeze_all, 4));
 		return 0;
 	}
+	make_session(lu, "early", freeze_early, 1);
 	s = make_session(lu, "frozen", freeze_tags, 3);
 	CHECK_RET(0, luo_knob("fail_freeze", 2));
 	CHECK(!system("/lu/bin/lu_kexec --load-only"), "lu_kexec --load-only failed");
@@ -287,9 +341,10 @@ static int freeze_fail(int stage)
 	ret = reboot(RB_KEXEC);
 	CHECK(ret == -1 && errno == EAGAIN,
 	      "reboot returned %d (%s), not EAGAIN", ret, strerror(errno));
-	expect_events("freeze 0x1,freeze 0x2,unfreeze 0x1");
+	expect_events("freeze 0x9,freeze 0x1,freeze 0x2,unfreeze 0x1,unfreeze 0x9");
 	/* The session is intact and usable. */
 	CHECK_RET(0, luo_get_name(s, name));
+	CHECK(!strcmp(name, "frozen"), "GET_NAME gave '%s'", name);
 	fd = luo_test_file(0, 4);
 	CHECK_RET(0, luo_preserve(s, fd, 4));
 	close(fd);
