@@ -36,8 +36,10 @@ struct liveupdate_file_handler;
  * @serialized_data: the handler's handle to the file's preserved state,
  *	set by @preserve (and may be updated by @freeze), given back to
  *	@retrieve, @can_finish and @finish in the next kernel
- * @private_data: the handler's runtime state of an outgoing file, set by
- *	@preserve, for @freeze, @unfreeze and @unpreserve; not handed over
+ * @private_data: the handler's runtime state of the file, not handed
+ *	over: outgoing, set by @preserve, for @freeze, @unfreeze and
+ *	@unpreserve; incoming, what a failed @retrieve kept of the
+ *	preserved state, for the next @retrieve and for @finish
  */
 struct liveupdate_file_op_args {
 	struct liveupdate_file_handler *handler;
@@ -60,7 +62,10 @@ struct liveupdate_file_op_args {
  *	May update @serialized_data.  A failure aborts the reboot.
  * @unfreeze: optional; undo @freeze when a later file's freeze failed.
  * @retrieve: required; in the next kernel, rebuild the file from
- *	@serialized_data and set @file.  Called at most once per file.
+ *	@serialized_data and set @file.  Called until it succeeds: after a
+ *	failure userspace may try again, so a failed retrieve leaves what
+ *	it took of the preserved state in @private_data for the next call
+ *	(and for @finish, which must then release it).
  * @can_finish: optional; whether the file may be finished now.  A "no"
  *	makes FINISH fail with -EBUSY and changes nothing.
  * @finish: required; the live update of the file is over: release what

@@ -10,9 +10,9 @@
  *
  * Life of a file, in the outgoing kernel: preserved (PRESERVE_FD), then
  * either unpreserved (its session closed) or frozen at the reboot and handed
- * over.  In the incoming kernel: handed over, optionally retrieved (once;
- * later retrieves give the same file, a failed one keeps failing), then
- * finished (FINISH, or the close of its retrieved session).  Unpreserve and
+ * over.  In the incoming kernel: handed over, optionally retrieved (later
+ * retrieves give the same file; after a failed one the file stays with LUO
+ * and the next RETRIEVE_FD tries again), then finished (FINISH, or the close of its retrieved session).  Unpreserve and
  * finish go newest file first; freeze goes oldest first, and a failure
  * unfreezes what was frozen, newest first, as any undo does.
  *
@@ -423,18 +423,23 @@ void luo_file_discard_incoming(struct luo_session *s)
 		luo_file_release(s, lf);
 }
 
-/* Retrieve @lf once; caller holds the session lock. */
+/*
+ * Retrieve @lf unless it was; caller holds the session lock.  A failed
+ * retrieve is tried again: what the handler kept of it is in
+ * private_data.
+ */
 static int luo_file_retrieve_locked(struct luo_session *s, struct luo_file *lf)
 {
 	struct liveupdate_file_op_args args;
 	int err;
 
-	if (lf->retrieve_status)
-		return lf->retrieve_status < 0 ? lf->retrieve_status : 0;
+	if (lf->retrieve_status > 0)
+		return 0;
 
 	luo_file_args(lf, s, &args);
 	args.file = NULL;
 	err = lf->fh->ops->retrieve(&args);
+	lf->private_data = args.private_data;
 	if (!err && WARN_ON_ONCE(!args.file))
 		err = -EINVAL;
 	if (err) {
@@ -469,7 +474,7 @@ static struct luo_file *luo_file_get_retrieved(struct luo_session *s, u64 token)
  * @filep: returns a new reference to the file
  *
  * Return: 0, -ENOENT for an unknown token, or the error of the handler's
- * retrieve, now or the first time.
+ * retrieve; the file then stays with LUO and a later call tries again.
  */
 int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep)
 {

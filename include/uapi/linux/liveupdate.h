@@ -134,7 +134,8 @@ struct liveupdate_session_preserve_fd {
  *
  * Gives back a file of an incoming session.  Files can be retrieved in any
  * order; retrieving one again returns another descriptor of the same file.
- * A retrieve that failed keeps failing with the same error.
+ * A retrieve that failed leaves the file with the kernel: a later
+ * RETRIEVE_FD, from this or another process, tries again.
  *
  * Return: 0, or ENOENT for an unknown token, EINVAL on an outgoing
  * session, or an error from the handler.

@@ -420,25 +420,36 @@ static int flb(int stage)
 	return 0;
 }
 
-static const uint64_t sticky_tags[] = { 0x71, 0x72 };
+/*
+ * A failed retrieve leaves the file with LUO: it fails while the cause
+ * lasts, the other file is unaffected, and once the cause is gone the next
+ * retrieve succeeds with the file intact.
+ */
+static const uint64_t retry_tags[] = { 0x71, 0x72 };
 
-static int sticky_retrieve(int stage)
+static int retry_retrieve(int stage)
 {
 	int lu = open_lu(), s;
 
 	if (stage == 1) {
-		make_session(lu, "sticky", sticky_tags, 2);
+		make_session(lu, "retry", retry_tags, 2);
 		hold(lu);
 	}
 
-	s = luo_retrieve_session(lu, "sticky");
+	s = luo_retrieve_session(lu, "retry");
 	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
 	CHECK_RET(0, luo_knob("fail_retrieve", 0x71));
 	CHECK_RET(-EIO, luo_retrieve(s, 1));
-	CHECK_RET(0, luo_knob("fail_retrieve", 0));
 	CHECK_RET(-EIO, luo_retrieve(s, 1));
-	CHECK(luo_events_count("retrieve 0x71") == 1, "retrieve tried again");
+	CHECK(luo_state_has("token 0x1 handler liveupdate-test-1-v1 state retrieve-failed"),
+	      "the failed file is not listed as such");
 	close(check_file(s, 2, 0x72));
+	CHECK_RET(0, luo_knob("fail_retrieve", 0));
+	close(check_file(s, 1, 0x71));
+	CHECK(luo_events_count("retrieve 0x71") == 3,
+	      "retrieve not tried again: %s", luo_events());
+	CHECK(luo_state_has("token 0x1 handler liveupdate-test-1-v1 state retrieved"),
+	      "the file is not listed as retrieved");
 	CHECK_RET(0, luo_finish(s));
 	close(s);
 	return 0;
@@ -910,7 +921,7 @@ static const struct {
 	{ "freeze_fail", freeze_fail },
 	{ "close_finish", close_finish },
 	{ "flb", flb },
-	{ "sticky_retrieve", sticky_retrieve },
+	{ "retry_retrieve", retry_retrieve },
 	{ "scale", scale },
 	{ "memfd", memfd },
 	{ "memfd_unretrieved", memfd_unretrieved },

@@ -172,6 +172,22 @@ static inline char *luo_events(void)
 	return buf;
 }
 
+/* Whether a line of /sys/kernel/debug/liveupdate/state contains @text. */
+static inline int luo_state_has(const char *text)
+{
+	char line[512];
+	int found = 0;
+	FILE *f;
+
+	f = fopen("/sys/kernel/debug/liveupdate/state", "r");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !!strstr(line, text);
+	fclose(f);
+	return found;
+}
+
 /* Number of lines of the event log that are @line, or start with it. */
 static inline int luo_events_match(const char *line, int prefix)
 {
