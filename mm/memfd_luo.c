@@ -14,6 +14,10 @@
  * charged to the memory cgroup of the task that retrieves it.  Finishing a
  * memfd never retrieved frees its memory.
  *
+ * If the memfd cannot be rebuilt (the retriever's memory cgroup has no room
+ * for it), RETRIEVE_FD fails with ENOMEM and the handler keeps the restored
+ * folios, so that a later retrieve can try again.
+ *
  * Not supported: hugetlb memfds (no handler takes them: ENOENT) and memfds
  * with swapped-out pages (EOPNOTSUPP).  A write into a hole after the
  * reboot has started (after the freeze) is not carried over.
@@ -336,9 +340,22 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
  * The next kernel
  */
 
+/*
+ * What the first retrieve of a memfd took of its preserved state.  If
+ * the memfd cannot be rebuilt now (its memory cgroup has no room, say),
+ * this stays with LUO as the file's private data, so that a later
+ * retrieve, maybe from another process, can try again; finish frees it.
+ */
+struct memfd_luo_in {
+	struct folio *ser_folio;
+	const struct memfd_luo_ser *ser;
+	struct folio **folios;
+	unsigned long nr;
+};
+
 /* Restore and free the folios of @recs from @from on. */
-static void memfd_luo_free_folios(const struct memfd_luo_folio_ser *recs,
-				  unsigned long from, unsigned long nr)
+static void memfd_luo_free_recs(const struct memfd_luo_folio_ser *recs,
+				unsigned long from, unsigned long nr)
 {
 	struct folio *folio;
 
@@ -347,6 +364,19 @@ static void memfd_luo_free_folios(const struct memfd_luo_folio_ser *recs,
 		if (folio)
 			folio_put(folio);
 	}
+}
+
+/* Put what @in holds, but not @in itself. */
+static void memfd_luo_in_put(struct memfd_luo_in *in)
+{
+	while (in->nr)
+		folio_put(in->folios[--in->nr]);
+	kvfree(in->folios);
+	in->folios = NULL;
+	if (in->ser_folio)
+		folio_put(in->ser_folio);
+	in->ser_folio = NULL;
+	in->ser = NULL;
 }
 
 /* The handed-over record at @phys, restored, or NULL. */
@@ -363,43 +393,89 @@ static struct memfd_luo_ser *memfd_luo_take_ser(u64 phys, struct folio **folio)
 	     DIV_ROUND_UP(ser->nr_folios * sizeof(struct memfd_luo_folio_ser),
 			  PAGE_SIZE)) || (!ser->nr_folios && ser->folios.first)) {
 		folio_put(*folio);
+		*folio = NULL;
 		return NULL;
 	}
 	return ser;
 }
 
-/* Put folio @rec into the page cache of @inode. */
-static int memfd_luo_insert(struct inode *inode, loff_t size,
-			    const struct memfd_luo_folio_ser *rec)
+/*
+ * Whether folio record @rec may follow one that ended at page @next, in a
+ * file of @size bytes.
+ */
+static bool memfd_luo_rec_valid(const struct memfd_luo_folio_ser *rec,
+				pgoff_t next, loff_t size)
 {
-	struct folio *folio = kho_restore_folio(rec->phys);
+	return rec->order <= MAX_PAGE_ORDER && rec->index >= next &&
+	       IS_ALIGNED(rec->index, 1UL << rec->order) &&
+	       rec->index < DIV_ROUND_UP(size, PAGE_SIZE) &&
+	       IS_ALIGNED(rec->phys, PAGE_SIZE << rec->order);
+}
+
+/* Restore the folios of @recs into @in, ready for the page cache. */
+static int memfd_luo_restore_folios(struct memfd_luo_in *in,
+				    const struct memfd_luo_folio_ser *recs)
+{
+	unsigned long nr = in->ser->nr_folios, i;
+	pgoff_t next = 0;
+	struct folio *folio;
+
+	in->folios = kvmalloc_array(nr, sizeof(*in->folios), GFP_KERNEL);
+	if (!in->folios)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		if (!memfd_luo_rec_valid(&recs[i], next, in->ser->size))
+			return -EINVAL;
+		folio = kho_restore_folio(recs[i].phys);
+		if (!folio)
+			return -EINVAL;
+		in->folios[in->nr++] = folio;
+		if (folio_order(folio) != recs[i].order)
+			return -EINVAL;
+		folio->index = recs[i].index;
+		if (recs[i].flags & MEMFD_LUO_FOLIO_UPTODATE)
+			folio_mark_uptodate(folio);
+		if (recs[i].flags & MEMFD_LUO_FOLIO_DIRTY)
+			folio_mark_dirty(folio);
+		next = recs[i].index + folio_nr_pages(folio);
+	}
+	return 0;
+}
+
+/*
+ * Take up the memfd handed over at @phys into @in: its record and every
+ * folio, restored.  On malformed data (or no memory for the folio array),
+ * free what can be freed of it and fail; nothing is left to retry with.
+ */
+static int memfd_luo_in_take(struct memfd_luo_in *in, u64 phys)
+{
+	struct memfd_luo_folio_ser *recs;
 	int err;
 
-	if (!folio)
+	in->ser = memfd_luo_take_ser(phys, &in->ser_folio);
+	if (!in->ser)
 		return -EINVAL;
-	if (folio_order(folio) != rec->order ||
-	    ((loff_t)rec->index << PAGE_SHIFT) >= size) {
-		folio_put(folio);
+	if (!in->ser->nr_folios)
+		return 0;
+	recs = kho_restore_vmalloc(&in->ser->folios);
+	if (!recs) {
+		memfd_luo_in_put(in);
 		return -EINVAL;
 	}
-	err = shmem_insert_folio(inode, folio, rec->index);
+	err = memfd_luo_restore_folios(in, recs);
 	if (err) {
-		folio_put(folio);
-		return err;
+		memfd_luo_free_recs(recs, in->nr, in->ser->nr_folios);
+		memfd_luo_in_put(in);
 	}
-	if (rec->flags & MEMFD_LUO_FOLIO_UPTODATE)
-		folio_mark_uptodate(folio);
-	if (rec->flags & MEMFD_LUO_FOLIO_DIRTY)
-		folio_mark_dirty(folio);
-	folio_unlock(folio);
-	folio_put(folio);
-	return 0;
+	vfree(recs);
+	return err;
 }
 
 static struct file *memfd_luo_new_file(const struct memfd_luo_ser *ser)
 {
 	struct file *file;
 	struct inode *inode;
+	int err;
 
 	file = shmem_file_setup("memfd:liveupdate", 0, VM_NORESERVE);
 	if (IS_ERR(file))
@@ -411,90 +487,82 @@ static struct file *memfd_luo_new_file(const struct memfd_luo_ser *ser)
 		inode->i_mode &= ~0111;
 	SHMEM_I(inode)->seals = 0;
 	i_size_write(inode, ser->size);
+	/* The page cache is empty: even F_SEAL_WRITE can be added now. */
+	if (ser->seals) {
+		err = memfd_fcntl(file, F_ADD_SEALS, ser->seals);
+		if (err) {
+			fput(file);
+			return ERR_PTR(err);
+		}
+	}
+	file->f_pos = ser->pos;
 	return file;
+}
+
+static void memfd_luo_take_failed(u64 phys, int err)
+{
+	pr_err("cannot take up the memfd handed over at %#llx (%d); what could be restored is freed\n",
+	       phys, err);
 }
 
 static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 {
-	struct memfd_luo_folio_ser *recs = NULL;
-	struct memfd_luo_ser *ser;
-	struct folio *ser_folio;
+	struct memfd_luo_in *in = args->private_data;
 	struct file *file;
-	unsigned long i;
 	int err;
 
-	ser = memfd_luo_take_ser(args->serialized_data, &ser_folio);
-	if (!ser) {
-		pr_err("handed-over memfd at %#llx is malformed\n",
-		       args->serialized_data);
-		return -EINVAL;
-	}
-	if (ser->nr_folios) {
-		recs = kho_restore_vmalloc(&ser->folios);
-		if (!recs) {
-			err = -EINVAL;
-			goto out_ser;
+	if (IS_ERR(in))
+		return PTR_ERR(in);
+	if (!in) {
+		in = kzalloc(sizeof(*in), GFP_KERNEL);
+		if (!in)
+			return -ENOMEM;
+		err = memfd_luo_in_take(in, args->serialized_data);
+		if (err) {
+			memfd_luo_take_failed(args->serialized_data, err);
+			kfree(in);
+			/* Nothing is left to retry with, nor to finish. */
+			args->private_data = ERR_PTR(-EINVAL);
+			return err;
 		}
+		args->private_data = in;
 	}
-	file = memfd_luo_new_file(ser);
-	if (IS_ERR(file)) {
-		err = PTR_ERR(file);
-		goto out_folios;
-	}
-	for (i = 0; i < ser->nr_folios; i++) {
-		err = memfd_luo_insert(file_inode(file), ser->size, &recs[i]);
-		if (err)
-			goto out_file;
-	}
-	if (ser->seals) {
-		err = memfd_fcntl(file, F_ADD_SEALS, ser->seals);
-		if (err)
-			goto out_file;
-	}
-	file->f_pos = ser->pos;
-	args->file = file;
-	vfree(recs);
-	folio_put(ser_folio);
-	return 0;
 
-out_file:
-	/* Folio i is gone; the file frees those before it, we the rest. */
-	memfd_luo_free_folios(recs, i + 1, ser->nr_folios);
-	fput(file);
-	goto out_recs;
-out_folios:
-	memfd_luo_free_folios(recs, 0, ser->nr_folios);
-out_recs:
-	vfree(recs);
-out_ser:
-	folio_put(ser_folio);
-	pr_err("cannot rebuild a memfd (%d); its memory is freed\n", err);
-	return err;
+	file = memfd_luo_new_file(in->ser);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	err = shmem_insert_folios(file_inode(file), in->folios, in->nr);
+	if (err) {
+		fput(file);
+		return err;
+	}
+	in->nr = 0;	/* the file has them now */
+	memfd_luo_in_put(in);
+	kfree(in);
+	args->private_data = NULL;
+	args->file = file;
+	return 0;
 }
 
 static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 {
-	struct memfd_luo_folio_ser *recs = NULL;
-	struct memfd_luo_ser *ser;
-	struct folio *ser_folio;
+	struct memfd_luo_in *in = args->private_data;
+	struct memfd_luo_in never = { };
+	int err;
 
-	/* A retrieve, successful or not, consumed everything. */
-	if (args->retrieve_status)
+	if (args->retrieve_status > 0 || IS_ERR(in))
 		return;
-	ser = memfd_luo_take_ser(args->serialized_data, &ser_folio);
-	if (!ser) {
-		pr_err("handed-over memfd at %#llx is malformed, left reserved\n",
-		       args->serialized_data);
+	if (in) {
+		/* Retrieves failed: free what the first one took. */
+		memfd_luo_in_put(in);
+		kfree(in);
 		return;
 	}
-	if (ser->nr_folios)
-		recs = kho_restore_vmalloc(&ser->folios);
-	if (recs)
-		memfd_luo_free_folios(recs, 0, ser->nr_folios);
-	else if (ser->nr_folios)
-		pr_err("folio list of a memfd is malformed, its memory left reserved\n");
-	vfree(recs);
-	folio_put(ser_folio);
+	/* Never retrieved: take it up to free it. */
+	err = memfd_luo_in_take(&never, args->serialized_data);
+	if (err)
+		memfd_luo_take_failed(args->serialized_data, err);
+	memfd_luo_in_put(&never);
 }
 
 static const struct liveupdate_file_ops memfd_luo_file_ops = {

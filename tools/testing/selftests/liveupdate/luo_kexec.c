@@ -14,6 +14,7 @@
 #include <time.h>
 #include <linux/falloc.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -534,6 +535,7 @@ static int scale(int stage)
 #define MB		(1024UL * 1024)
 #define SPARSE_SIZE	(64 * MB)
 #define BIG_SIZE	(256 * MB)
+#define GIB		(1024 * MB)
 
 static const off_t sparse_at[] = { 0, MB + 123, 33 * MB, SPARSE_SIZE - 4096 };
 
@@ -630,9 +632,9 @@ static void memfd_stage1(int lu)
 	fill(fd, sparse_at[1], 4096, 33);
 	fill(fd, 10 * MB, 4096, 34);
 	close(fd);
-	/* 4: 256 MiB, every page written */
-	fd = new_memfd(BIG_SIZE, 0);
-	fill(fd, 0, BIG_SIZE, 4);
+	/* 4: 1 GiB, every page written */
+	fd = new_memfd(GIB, 0);
+	fill(fd, 0, GIB, 4);
 	CHECK_RET(0, luo_preserve(s, fd, 4));
 	close(fd);
 }
@@ -661,6 +663,114 @@ static void memfd_check_sparse(int fd)
 	munmap(map, SPARSE_SIZE);
 }
 
+/* cgroup v2, with the memory controller on for the children of the root. */
+#define CGROUP	"/sys/fs/cgroup"
+
+static void cg_write(const char *file, const char *val)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), CGROUP "/%s", file);
+	fd = open(path, O_WRONLY);
+	CHECK(fd >= 0 && write(fd, val, strlen(val)) == (ssize_t)strlen(val),
+	      "write %s to %s: %s", val, path, strerror(errno));
+	close(fd);
+}
+
+/* Field @key of @cg/memory.stat, or memory.current for "current". */
+static long cg_mem(const char *cg, const char *key)
+{
+	char path[256], line[256];
+	long v = -1;
+	size_t n = strlen(key);
+	FILE *f;
+
+	if (!strcmp(key, "current")) {
+		snprintf(path, sizeof(path), CGROUP "/%s/memory.current", cg);
+		f = fopen(path, "r");
+		CHECK(f && fscanf(f, "%ld", &v) == 1, "read %s", path);
+		fclose(f);
+		return v;
+	}
+	snprintf(path, sizeof(path), CGROUP "/%s/memory.stat", cg);
+	f = fopen(path, "r");
+	CHECK(f, "open %s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ' ')
+			v = atol(line + n + 1);
+	fclose(f);
+	return v;
+}
+
+static void cg_make(const char *cg, const char *max)
+{
+	char path[256], file[256];
+
+	snprintf(path, sizeof(path), CGROUP "/%s", cg);
+	CHECK(!mkdir(path, 0755) || errno == EEXIST, "mkdir %s: %s", path,
+	      strerror(errno));
+	snprintf(file, sizeof(file), "%s/memory.max", cg);
+	cg_write(file, max);
+}
+
+static void cg_enter(const char *cg)
+{
+	char file[256], pid[32];
+
+	snprintf(file, sizeof(file), "%s/cgroup.procs", cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	cg_write(file, pid);
+}
+
+/*
+ * The 1 GiB memfd, retrieved in memory cgroups.  A process whose cgroup
+ * has no room for it gets ENOMEM, is charged nothing, and the memfd stays
+ * with LUO; another process, in a cgroup with room, retrieves it and is
+ * charged for all of it.
+ */
+static int memfd_retrieve_charged(int s)
+{
+	long current, shmem;
+	int fd, status;
+	pid_t pid;
+
+	CHECK(!mount("none", CGROUP, "cgroup2", 0, NULL) || errno == EBUSY,
+	      "mount cgroup2: %s", strerror(errno));
+	cg_write("cgroup.subtree_control", "+memory");
+	cg_make("small", "64M");
+	cg_make("vmm", "max");
+
+	pid = fork();
+	CHECK(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		cg_enter("small");
+		_exit(luo_retrieve(s, 4) == -ENOMEM ? 0 : 1);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      !WEXITSTATUS(status),
+	      "a retrieve without room in its cgroup did not fail with ENOMEM");
+	CHECK(cg_mem("small", "shmem") == 0, "the failed retrieve left %ld bytes charged",
+	      cg_mem("small", "shmem"));
+	CHECK(luo_state_has("token 0x4 handler memfd-612-v1 state retrieve-failed"),
+	      "the memfd is not listed as a failed retrieve");
+
+	cg_enter("vmm");
+	current = cg_mem("vmm", "current");
+	fd = luo_retrieve(s, 4);
+	CHECK(fd >= 0, "retrieve with room in the cgroup: %s", strerror(-fd));
+	current = cg_mem("vmm", "current") - current;
+	shmem = cg_mem("vmm", "shmem");
+	printf("retrieved 1 GiB memfd: cgroup memory.current +%ld kB, shmem %ld kB\n",
+	       current / 1024, shmem / 1024);
+	CHECK(current >= (long)GIB && current <= (long)(GIB + 16 * MB),
+	      "memory.current grew by %ld bytes", current);
+	CHECK(shmem >= (long)(GIB - 2 * MB) && shmem <= (long)(GIB + 2 * MB),
+	      "shmem of the cgroup is %ld bytes", shmem);
+	cg_enter(".");
+	return fd;
+}
+
 static int memfd(int stage)
 {
 	int lu = open_lu(), s, fd;
@@ -683,6 +793,9 @@ static int memfd(int stage)
 	CHECK(same(fd, 0, 4096, 2), "one-page memfd: data");
 	CHECK(ftruncate(fd, 8192) && errno == EPERM, "sealed memfd grew");
 	close(fd);
+	fd = memfd_retrieve_charged(s);
+	CHECK(same(fd, 0, GIB, 4), "1 GiB memfd: data");
+	close(fd);
 	fd = luo_retrieve(s, 3);
 	CHECK(fd >= 0, "sparse memfd: %s", strerror(-fd));
 	memfd_check_sparse(fd);
@@ -698,35 +811,71 @@ static int memfd(int stage)
 }
 
 /*
- * A memfd never retrieved: its memory comes back at finish.  MemTotal grows
- * by exactly what was restored: the 256 MiB, the page describing the memfd
- * and its folio list (384 pages and one page listing them).  Most of it
- * shows in MemFree at once (the rest waits in per-CPU free lists).
+ * Memfds never retrieved.  One is finished: its memory comes back at once.
+ * MemTotal grows by exactly what was restored: the 256 MiB, the page
+ * describing the memfd and its folio list (384 pages and one page listing
+ * them).  Most of it shows in MemFree at once (the rest waits in per-CPU
+ * free lists).  The other is left alone, and the next kexec does not carry
+ * it on: the kernel after that has its memory free.  A small memfd carries
+ * the second kernel's figures to the third.
  */
 static int memfd_unretrieved(int stage)
 {
 	long total, free, want = BIG_SIZE / 1024 + (1 + 384 + 1) * 4;
 	int lu = open_lu(), s, fd;
+	char note[64] = "";
 
-	if (stage == 1) {
+	switch (stage) {
+	case 1:
 		s = luo_create_session(lu, "unretrieved");
 		fd = new_memfd(BIG_SIZE, 0);
 		fill(fd, 0, BIG_SIZE, 9);
 		CHECK_RET(0, luo_preserve(s, fd, 1));
 		close(fd);
+		s = luo_create_session(lu, "left");
+		fd = new_memfd(BIG_SIZE, 0);
+		fill(fd, 0, BIG_SIZE, 10);
+		CHECK_RET(0, luo_preserve(s, fd, 1));
+		close(fd);
+		hold(lu);
+	case 2:
+		s = luo_retrieve_session(lu, "unretrieved");
+		CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+		total = mem_kb("MemTotal:");
+		free = mem_kb("MemFree:");
+		CHECK_RET(0, luo_finish(s));
+		close(s);
+		total = mem_kb("MemTotal:") - total;
+		free = mem_kb("MemFree:") - free;
+		printf("finish: MemTotal +%ld kB, MemFree +%ld kB\n", total, free);
+		CHECK(total == want, "MemTotal grew by %ld kB, not %ld", total, want);
+		CHECK(free >= want * 8 / 10, "MemFree grew by %ld kB only", free);
+		/* Session "left" stays as it is. */
+		s = luo_create_session(lu, "note");
+		fd = new_memfd(sizeof(note), 0);
+		snprintf(note, sizeof(note), "%ld %ld", mem_kb("MemTotal:"),
+			 mem_kb("MemFree:"));
+		CHECK(pwrite(fd, note, sizeof(note), 0) == sizeof(note), "note");
+		CHECK_RET(0, luo_preserve(s, fd, 1));
+		close(fd);
 		hold(lu);
 	}
-	s = luo_retrieve_session(lu, "unretrieved");
-	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
-	total = mem_kb("MemTotal:");
-	free = mem_kb("MemFree:");
+	CHECK(luo_retrieve_session(lu, "left") == -ENOENT,
+	      "a session never retrieved was carried on");
+	s = luo_retrieve_session(lu, "note");
+	CHECK(s >= 0, "retrieve the note: %s", strerror(-s));
+	fd = luo_retrieve(s, 1);
+	CHECK(fd >= 0 && pread(fd, note, sizeof(note), 0) == sizeof(note) &&
+	      sscanf(note, "%ld %ld", &total, &free) == 2, "read the note");
+	close(fd);
 	CHECK_RET(0, luo_finish(s));
+	close(s);
 	total = mem_kb("MemTotal:") - total;
 	free = mem_kb("MemFree:") - free;
-	printf("finish: MemTotal +%ld kB, MemFree +%ld kB\n", total, free);
-	CHECK(total == want, "MemTotal grew by %ld kB, not %ld", total, want);
+	printf("next kexec: MemTotal +%ld kB, MemFree +%ld kB\n", total, free);
+	CHECK(total >= want - 2048 && total <= want + 2048,
+	      "MemTotal grew by %ld kB, not about %ld", total, want);
 	CHECK(free >= want * 8 / 10, "MemFree grew by %ld kB only", free);
-	close(s);
 	return 0;
 }
 
@@ -772,8 +921,6 @@ static int memfd_twice(int stage)
  * writing it once, and (with the host's transition times) the blackout of
  * a live update that carries it against one that carries nothing.
  */
-#define GIB	(1024 * MB)
-
 static double write_gib(int fd, uint64_t seed)
 {
 	static uint64_t buf[MB / 8];
