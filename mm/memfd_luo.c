@@ -2,12 +2,13 @@
 /**
  * DOC: memfd preservation
  *
- * A live update file handler for memfds (shmem), so that guest memory kept
- * in memfds survives a kexec without a copy.  PRESERVE_FD pins every folio
- * the memfd has and preserves it in place with kexec handover; holes stay
- * holes.  From then on the size is frozen: truncating, growing (also by
- * writing or fallocate() past the end) and punching holes fail with EPERM,
- * while writes within the size go on and are what the next kernel sees.
+ * A live update file handler for memfds (shmem and hugetlbfs), so that
+ * guest memory kept in memfds survives a kexec without a copy.
+ * PRESERVE_FD pins every folio the memfd has and preserves it in place
+ * with kexec handover; holes stay holes.  From then on the size is frozen:
+ * truncating, growing (also by writing or fallocate() past the end) and
+ * punching holes fail with EPERM, while writes within the size go on and
+ * are what the next kernel sees.
  * Folios that appear later inside the size (a write into a hole) are picked
  * up at the reboot.  The next kernel rebuilds a memfd with the same folios,
  * size, file position, seals and per-folio dirty and uptodate state,
@@ -18,8 +19,14 @@
  * for it), RETRIEVE_FD fails with ENOMEM and the handler keeps the restored
  * folios, so that a later retrieve can try again.
  *
- * Not supported: hugetlb memfds (no handler takes them: ENOENT) and memfds
- * with swapped-out pages (EOPNOTSUPP).  A write into a hole after the
+ * hugetlb memfds are preserved the same way, a huge page per folio; in the
+ * next kernel their pages are surplus huge pages in use by the memfd, so
+ * the persistent pool keeps its size and the pages go back to the page
+ * allocator when the memfd lets go of them.  Huge pages are not charged to
+ * a memory cgroup (as in 6.12 without memory_hugetlb_accounting).
+ *
+ * Not supported: memfds of gigantic (1 GiB) pages and memfds with
+ * swapped-out pages (EOPNOTSUPP).  A write into a hole after the
  * reboot has started (after the freeze) is not carried over.
  */
 
@@ -27,6 +34,7 @@
 
 #include <linux/fcntl.h>
 #include <linux/file.h>
+#include <linux/hugetlb.h>
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
 #include <linux/liveupdate.h>
@@ -67,6 +75,8 @@ struct memfd_luo_folio_ser {
  * @nr_folios: number of folios
  * @folios: a vmalloc area of @nr_folios struct memfd_luo_folio_ser, in
  *	index order; zeroes when there is none
+ * @huge_shift: a hugetlb memfd: log2 of its huge page size; 0 for shmem
+ * @reserved: zero
  */
 struct memfd_luo_ser {
 	u64 pos;
@@ -75,7 +85,48 @@ struct memfd_luo_ser {
 	u32 flags;
 	u64 nr_folios;
 	struct kho_vmalloc folios;
+	u32 huge_shift;
+	u32 reserved;
 } __packed;
+
+/* The seals and the size_frozen flag of a shmem or hugetlbfs memfd. */
+static unsigned int *memfd_luo_seals(struct file *file)
+{
+#ifdef CONFIG_HUGETLBFS
+	if (is_file_hugepages(file))
+		return &HUGETLBFS_I(file_inode(file))->seals;
+#endif
+	return &SHMEM_I(file_inode(file))->seals;
+}
+
+static bool *memfd_luo_size_frozen(struct file *file)
+{
+#ifdef CONFIG_HUGETLBFS
+	if (is_file_hugepages(file))
+		return &HUGETLBFS_I(file_inode(file))->size_frozen;
+#endif
+	return &SHMEM_I(file_inode(file))->size_frozen;
+}
+
+/*
+ * The number of records from @i on that are one run of order-0 folios at
+ * adjacent physical addresses (at least 1).  Such a run is preserved, and
+ * restored, as one range of pages: far fewer KHO blocks than one per
+ * folio, as a memfd's pages are mostly contiguous.  Both kernels cut the
+ * runs by this rule alone.
+ */
+static unsigned long memfd_luo_run(const struct memfd_luo_folio_ser *recs,
+				   unsigned long i, unsigned long nr)
+{
+	unsigned long n = 1;
+
+	if (recs[i].order)
+		return 1;
+	while (i + n < nr && !recs[i + n].order &&
+	       recs[i + n].phys == recs[i].phys + n * PAGE_SIZE)
+		n++;
+	return n;
+}
 
 /* An outgoing memfd. */
 struct memfd_luo_out {
@@ -84,17 +135,40 @@ struct memfd_luo_out {
 	struct folio **folios;		/* pinned */
 	unsigned long nr;
 	unsigned long nr_pages;
+	unsigned long nr_preserved;	/* folios preserved with KHO */
 };
+
+/* Preserve, or unpreserve, the run of @n records of @out from @i on. */
+static int memfd_luo_run_preserve(struct memfd_luo_out *out, unsigned long i,
+				  unsigned long n, bool preserve)
+{
+	struct folio *folio = out->folios[i];
+
+	if (folio_order(folio))
+		return preserve ? kho_preserve_folio(folio) :
+				  kho_unpreserve_folio(folio);
+	return preserve ? kho_preserve_pages(&folio->page, n) :
+			  kho_unpreserve_pages(&folio->page, n);
+}
+
+/* Unpreserve the folios of @out that are preserved, by runs. */
+static void memfd_luo_unpreserve_runs(struct memfd_luo_out *out)
+{
+	unsigned long i, n;
+
+	for (i = 0; i < out->nr_preserved; i += n) {
+		n = memfd_luo_run(out->recs, i, out->nr_preserved);
+		memfd_luo_run_preserve(out, i, n, false);
+	}
+	out->nr_preserved = 0;
+}
 
 /* Unpreserve and unpin everything of @out but @out->ser. */
 static void memfd_luo_drop(struct memfd_luo_out *out)
 {
-	unsigned long i;
-
 	if (out->ser->nr_folios)
 		kho_unpreserve_vmalloc(&out->ser->folios);
-	for (i = 0; i < out->ser->nr_folios; i++)
-		kho_unpreserve_folio(out->folios[i]);
+	memfd_luo_unpreserve_runs(out);
 	if (out->nr)
 		unpin_folios(out->folios, out->nr);
 	vfree(out->recs);
@@ -145,6 +219,26 @@ static long memfd_luo_extents(struct file *file, loff_t size,
 }
 
 /*
+ * Whether @file has a folio at every page below @size and none beyond
+ * (fallocate() can put some there): then it has no hole to keep, and the
+ * survey of its runs can be skipped.  Pages only come, by faults, while
+ * the inode lock keeps the size and the holes punched as they are.
+ */
+static bool memfd_luo_full(struct file *file, loff_t size)
+{
+	pgoff_t index = DIV_ROUND_UP(size, PAGE_SIZE);
+	struct folio_batch fbatch;
+	bool beyond;
+
+	if (file->f_mapping->nrpages != index)
+		return false;
+	folio_batch_init(&fbatch);
+	beyond = filemap_get_folios(file->f_mapping, &index, ULONG_MAX, &fbatch);
+	folio_batch_release(&fbatch);
+	return !beyond;
+}
+
+/*
  * Pin every folio @file has within its size, a run at a time; holes stay
  * holes.  Pinning migrates folios out of CMA, where KHO's scratch areas
  * are, so no reference of ours may be held on them meanwhile.
@@ -153,7 +247,7 @@ static int memfd_luo_pin(struct memfd_luo_out *out, struct file *file)
 {
 	loff_t size = i_size_read(file_inode(file));
 	unsigned long cap = file->f_mapping->nrpages + 64, i;
-	struct memfd_luo_extent *ext;
+	struct memfd_luo_extent whole, *ext = &whole;
 	pgoff_t offset;
 	long nr_ext, n;
 	int err = 0;
@@ -161,12 +255,17 @@ static int memfd_luo_pin(struct memfd_luo_out *out, struct file *file)
 	if (!size)
 		return 0;
 	out->folios = kvmalloc_array(cap, sizeof(*out->folios), GFP_KERNEL);
-	ext = kvmalloc_array(cap, sizeof(*ext), GFP_KERNEL);
-	if (!out->folios || !ext) {
-		kvfree(ext);
+	if (!out->folios)
 		return -ENOMEM;
+	if (memfd_luo_full(file, size)) {
+		whole = (struct memfd_luo_extent) { .start = 0, .last = size - 1 };
+		nr_ext = 1;
+	} else {
+		ext = kvmalloc_array(cap, sizeof(*ext), GFP_KERNEL);
+		if (!ext)
+			return -ENOMEM;
+		nr_ext = memfd_luo_extents(file, size, ext, cap);
 	}
-	nr_ext = memfd_luo_extents(file, size, ext, cap);
 	if (nr_ext < 0)
 		err = nr_ext;
 	for (i = 0; !err && i < nr_ext; i++) {
@@ -184,7 +283,8 @@ static int memfd_luo_pin(struct memfd_luo_out *out, struct file *file)
 		while (n--)
 			out->nr_pages += folio_nr_pages(out->folios[out->nr++]);
 	}
-	kvfree(ext);
+	if (ext != &whole)
+		kvfree(ext);
 	return err;
 }
 
@@ -194,12 +294,11 @@ static u32 memfd_luo_folio_flags(struct folio *folio)
 	       (folio_test_uptodate(folio) ? MEMFD_LUO_FOLIO_UPTODATE : 0);
 }
 
-/* Preserve the pinned folios and their list. */
+/* Record the pinned folios, and preserve them and their list. */
 static int memfd_luo_build(struct memfd_luo_out *out)
 {
-	struct memfd_luo_ser *ser = out->ser;
 	struct folio *folio;
-	unsigned long i;
+	unsigned long i, n;
 	int err;
 
 	if (!out->nr)
@@ -209,23 +308,28 @@ static int memfd_luo_build(struct memfd_luo_out *out)
 		return -ENOMEM;
 	for (i = 0; i < out->nr; i++) {
 		folio = out->folios[i];
-		err = kho_preserve_folio(folio);
-		if (err)
-			goto unwind;
 		out->recs[i] = (struct memfd_luo_folio_ser) {
 			.phys = PFN_PHYS(folio_pfn(folio)),
 			.index = folio->index,
 			.order = folio_order(folio),
 			.flags = memfd_luo_folio_flags(folio),
 		};
-		ser->nr_folios = i + 1;
 	}
-	err = kho_preserve_vmalloc(out->recs, &ser->folios);
-	if (!err)
-		return 0;
+	for (i = 0; i < out->nr; i += n) {
+		n = memfd_luo_run(out->recs, i, out->nr);
+		err = memfd_luo_run_preserve(out, i, n, true);
+		if (err)
+			goto unwind;
+		out->nr_preserved = i + n;
+	}
+	err = kho_preserve_vmalloc(out->recs, &out->ser->folios);
+	if (err)
+		goto unwind;
+	out->ser->nr_folios = out->nr;
+	return 0;
+
 unwind:
-	while (ser->nr_folios)
-		kho_unpreserve_folio(out->folios[--ser->nr_folios]);
+	memfd_luo_unpreserve_runs(out);
 	return err;
 }
 
@@ -234,7 +338,7 @@ static int memfd_luo_snapshot(struct memfd_luo_out *out, struct file *file)
 {
 	int err;
 
-	if (SHMEM_I(file_inode(file))->swapped)
+	if (shmem_file(file) && SHMEM_I(file_inode(file))->swapped)
 		return -EOPNOTSUPP;
 	err = memfd_luo_pin(out, file);
 	if (!err)
@@ -247,8 +351,12 @@ static int memfd_luo_snapshot(struct memfd_luo_out *out, struct file *file)
 static bool memfd_luo_can_preserve(struct liveupdate_file_handler *fh,
 				   struct file *file)
 {
-	/* A memfd: shmem, and not linked anywhere (tmpfs files are). */
-	return shmem_file(file) && !file_inode(file)->i_nlink;
+	/*
+	 * A memfd: shmem or hugetlbfs, and not linked anywhere (files of
+	 * tmpfs or of a hugetlbfs mount are).
+	 */
+	return (shmem_file(file) || is_file_hugepages(file)) &&
+	       !file_inode(file)->i_nlink;
 }
 
 static unsigned long memfd_luo_get_id(struct file *file)
@@ -259,9 +367,16 @@ static unsigned long memfd_luo_get_id(struct file *file)
 static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 {
 	struct inode *inode = file_inode(args->file);
-	struct shmem_inode_info *info = SHMEM_I(inode);
+	unsigned int seals, huge_shift = 0;
 	struct memfd_luo_out *out;
 	int err;
+
+	if (is_file_hugepages(args->file)) {
+		/* Gigantic pages are beyond what KHO restores as a folio. */
+		if (hstate_is_gigantic(hstate_file(args->file)))
+			return -EOPNOTSUPP;
+		huge_shift = huge_page_shift(hstate_file(args->file));
+	}
 
 	out = kzalloc(sizeof(*out), GFP_KERNEL);
 	if (!out)
@@ -273,7 +388,8 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 	}
 
 	inode_lock(inode);
-	if (info->seals & ~(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW |
+	seals = *memfd_luo_seals(args->file);
+	if (seals & ~(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW |
 			    F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | F_SEAL_EXEC)) {
 		err = -EOPNOTSUPP;
 		goto out_unlock;
@@ -282,10 +398,11 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 	if (err)
 		goto out_unlock;
 	out->ser->size = i_size_read(inode);
-	out->ser->seals = info->seals;
+	out->ser->seals = seals;
+	out->ser->huge_shift = huge_shift;
 	out->ser->flags = inode->i_mode & 0111 ? 0 : MEMFD_LUO_NOEXEC;
 	out->ser->pos = args->file->f_pos;
-	info->size_frozen = true;
+	*memfd_luo_size_frozen(args->file) = true;
 	inode_unlock(inode);
 
 	args->serialized_data = virt_to_phys(out->ser);
@@ -307,7 +424,7 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 
 	inode_lock(inode);
 	memfd_luo_drop(out);
-	SHMEM_I(inode)->size_frozen = false;
+	*memfd_luo_size_frozen(args->file) = false;
 	inode_unlock(inode);
 	kho_unpreserve_free(out->ser);
 	kfree(out);
@@ -353,16 +470,48 @@ struct memfd_luo_in {
 	unsigned long nr;
 };
 
-/* Restore and free the folios of @recs from @from on. */
+/*
+ * Restore the run of @n records of @recs from @i on: the folios, in
+ * @folios.  All of them or none.
+ */
+static bool memfd_luo_run_restore(const struct memfd_luo_folio_ser *recs,
+				  unsigned long i, unsigned long n,
+				  struct folio **folios)
+{
+	struct page *page;
+	unsigned long j;
+
+	if (n == 1) {
+		folios[0] = kho_restore_folio(recs[i].phys);
+		return folios[0];
+	}
+	page = kho_restore_pages(recs[i].phys, n);
+	if (!page)
+		return false;
+	for (j = 0; j < n; j++)
+		folios[j] = page_folio(page + j);
+	return true;
+}
+
+/* Restore and free the folios of @recs from @from (a run's start) on. */
 static void memfd_luo_free_recs(const struct memfd_luo_folio_ser *recs,
 				unsigned long from, unsigned long nr)
 {
 	struct folio *folio;
+	unsigned long n, j;
+	struct page *page;
 
-	for (; from < nr; from++) {
-		folio = kho_restore_folio(recs[from].phys);
-		if (folio)
-			folio_put(folio);
+	for (; from < nr; from += n) {
+		n = memfd_luo_run(recs, from, nr);
+		if (n == 1) {
+			folio = kho_restore_folio(recs[from].phys);
+			if (folio)
+				folio_put(folio);
+			continue;
+		}
+		page = kho_restore_pages(recs[from].phys, n);
+		for (j = 0; page && j < n; j++)
+			put_page(page + j);
 	}
 }
 
@@ -391,7 +540,11 @@ static struct memfd_luo_ser *memfd_luo_take_ser(u64 phys, struct folio **folio)
 	if (ser->size > MAX_LFS_FILESIZE || ser->pos > MAX_LFS_FILESIZE ||
 	    (ser->nr_folios && ser->folios.nr_pages !=
 	     DIV_ROUND_UP(ser->nr_folios * sizeof(struct memfd_luo_folio_ser),
-			  PAGE_SIZE)) || (!ser->nr_folios && ser->folios.first)) {
+			  PAGE_SIZE)) || (!ser->nr_folios && ser->folios.first) ||
+	    ser->reserved || (ser->huge_shift &&
+	    (ser->huge_shift <= PAGE_SHIFT ||
+	     ser->huge_shift > PAGE_SHIFT + MAX_PAGE_ORDER ||
+	     !IS_ALIGNED(ser->size, 1ULL << ser->huge_shift)))) {
 		folio_put(*folio);
 		*folio = NULL;
 		return NULL;
@@ -400,12 +553,16 @@ static struct memfd_luo_ser *memfd_luo_take_ser(u64 phys, struct folio **folio)
 }
 
 /*
- * Whether folio record @rec may follow one that ended at page @next, in a
- * file of @size bytes.
+ * Whether folio record @rec may follow one that ended at page @next, in
+ * the memfd of @ser: a hugetlb memfd has only folios of its page size.
  */
 static bool memfd_luo_rec_valid(const struct memfd_luo_folio_ser *rec,
-				pgoff_t next, loff_t size)
+				pgoff_t next, const struct memfd_luo_ser *ser)
 {
+	loff_t size = ser->size;
+
+	if (ser->huge_shift && rec->order != ser->huge_shift - PAGE_SHIFT)
+		return false;
 	return rec->order <= MAX_PAGE_ORDER && rec->index >= next &&
 	       IS_ALIGNED(rec->index, 1UL << rec->order) &&
 	       rec->index < DIV_ROUND_UP(size, PAGE_SIZE) &&
@@ -416,28 +573,33 @@ static bool memfd_luo_rec_valid(const struct memfd_luo_folio_ser *rec,
 static int memfd_luo_restore_folios(struct memfd_luo_in *in,
 				    const struct memfd_luo_folio_ser *recs)
 {
-	unsigned long nr = in->ser->nr_folios, i;
+	unsigned long nr = in->ser->nr_folios, i, j, n;
 	pgoff_t next = 0;
 	struct folio *folio;
 
 	in->folios = kvmalloc_array(nr, sizeof(*in->folios), GFP_KERNEL);
 	if (!in->folios)
 		return -ENOMEM;
-	for (i = 0; i < nr; i++) {
-		if (!memfd_luo_rec_valid(&recs[i], next, in->ser->size))
+	for (i = 0; i < nr; i += n) {
+		n = memfd_luo_run(recs, i, nr);
+		for (j = i; j < i + n; j++) {
+			if (!memfd_luo_rec_valid(&recs[j], next, in->ser))
+				return -EINVAL;
+			next = recs[j].index + (1UL << recs[j].order);
+		}
+		if (!memfd_luo_run_restore(recs, i, n, in->folios + i))
 			return -EINVAL;
-		folio = kho_restore_folio(recs[i].phys);
-		if (!folio)
-			return -EINVAL;
-		in->folios[in->nr++] = folio;
-		if (folio_order(folio) != recs[i].order)
-			return -EINVAL;
-		folio->index = recs[i].index;
-		if (recs[i].flags & MEMFD_LUO_FOLIO_UPTODATE)
-			folio_mark_uptodate(folio);
-		if (recs[i].flags & MEMFD_LUO_FOLIO_DIRTY)
-			folio_mark_dirty(folio);
-		next = recs[i].index + folio_nr_pages(folio);
+		in->nr = i + n;
+		for (j = i; j < i + n; j++) {
+			folio = in->folios[j];
+			if (folio_order(folio) != recs[j].order)
+				return -EINVAL;
+			folio->index = recs[j].index;
+			if (recs[j].flags & MEMFD_LUO_FOLIO_UPTODATE)
+				__folio_mark_uptodate(folio);
+			if (recs[j].flags & MEMFD_LUO_FOLIO_DIRTY)
+				folio_set_dirty(folio);
+		}
 	}
 	return 0;
 }
@@ -471,13 +633,30 @@ static int memfd_luo_in_take(struct memfd_luo_in *in, u64 phys)
 	return err;
 }
 
+/* An empty shmem or hugetlbfs file for the memfd of @ser. */
+static struct file *memfd_luo_setup(const struct memfd_luo_ser *ser)
+{
+	struct hstate *h;
+
+	if (!ser->huge_shift)
+		return shmem_file_setup("memfd:liveupdate", 0, VM_NORESERVE);
+	h = size_to_hstate(1UL << ser->huge_shift);
+	if (!h || hstate_is_gigantic(h)) {
+		pr_err("no huge page size of 2^%u bytes for a handed-over memfd\n",
+		       ser->huge_shift);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	return hugetlb_file_setup("memfd:liveupdate", 0, VM_NORESERVE,
+				  HUGETLB_ANONHUGE_INODE, ser->huge_shift);
+}
+
 static struct file *memfd_luo_new_file(const struct memfd_luo_ser *ser)
 {
 	struct file *file;
 	struct inode *inode;
 	int err;
 
-	file = shmem_file_setup("memfd:liveupdate", 0, VM_NORESERVE);
+	file = memfd_luo_setup(ser);
 	if (IS_ERR(file))
 		return file;
 	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
@@ -485,7 +664,7 @@ static struct file *memfd_luo_new_file(const struct memfd_luo_ser *ser)
 	inode = file_inode(file);
 	if (ser->flags & MEMFD_LUO_NOEXEC)
 		inode->i_mode &= ~0111;
-	SHMEM_I(inode)->seals = 0;
+	*memfd_luo_seals(file) = 0;
 	i_size_write(inode, ser->size);
 	/* The page cache is empty: even F_SEAL_WRITE can be added now. */
 	if (ser->seals) {
@@ -497,6 +676,31 @@ static struct file *memfd_luo_new_file(const struct memfd_luo_ser *ser)
 	}
 	file->f_pos = ser->pos;
 	return file;
+}
+
+/*
+ * Give the folios of @in to the hugetlbfs @file.  Huge pages are not
+ * charged to a memory cgroup, so only a small allocation can fail here;
+ * the folios already in @file are then gone with it, so all the others
+ * are freed too.
+ */
+static int memfd_luo_insert_hugetlb(struct file *file, struct memfd_luo_in *in)
+{
+	unsigned int order = in->ser->huge_shift - PAGE_SHIFT;
+	unsigned long i;
+	int err;
+
+	for (i = 0; i < in->nr; i++) {
+		err = hugetlb_insert_folio(file_inode(file), in->folios[i],
+					   in->folios[i]->index >> order);
+		if (err) {
+			/* Folio i is freed, unless refused as not fitting. */
+			for (i += err != -EINVAL; i < in->nr; i++)
+				folio_put(in->folios[i]);
+			return err;
+		}
+	}
+	return 0;
 }
 
 static void memfd_luo_take_failed(u64 phys, int err)
@@ -531,10 +735,23 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 	file = memfd_luo_new_file(in->ser);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
-	err = shmem_insert_folios(file_inode(file), in->folios, in->nr);
-	if (err) {
-		fput(file);
-		return err;
+	if (in->ser->huge_shift) {
+		err = memfd_luo_insert_hugetlb(file, in);
+		if (err) {
+			in->nr = 0;
+			fput(file);
+			memfd_luo_take_failed(args->serialized_data, err);
+			memfd_luo_in_put(in);
+			kfree(in);
+			args->private_data = ERR_PTR(-EINVAL);
+			return err;
+		}
+	} else {
+		err = shmem_insert_folios(file_inode(file), in->folios, in->nr);
+		if (err) {
+			fput(file);
+			return err;
+		}
 	}
 	in->nr = 0;	/* the file has them now */
 	memfd_luo_in_put(in);

@@ -883,12 +883,29 @@ TEST_F(session, memfd_sealed)
 	close(fd);
 }
 
-TEST_F(session, hugetlb_memfd_is_enoent)
+/* A hugetlb memfd is preserved too, and its size frozen the same way. */
+TEST_F(session, hugetlb_memfd_size_frozen_while_preserved)
 {
+	const off_t huge = 2 << 20;
 	int fd = memfd_create("huge", MFD_HUGETLB);
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(-ENOENT, luo_preserve(self->s, fd, 1));
+	ASSERT_EQ(0, ftruncate(fd, 2 * huge));
+	ASSERT_EQ(0, luo_preserve(self->s, fd, 1));
+	ASSERT_EQ(-EBUSY, luo_preserve(self->s, fd, 2));
+	ASSERT_EQ(-1, ftruncate(fd, 4 * huge));
+	ASSERT_EQ(EPERM, errno);
+	ASSERT_EQ(-1, ftruncate(fd, huge));
+	ASSERT_EQ(EPERM, errno);
+	ASSERT_EQ(-1, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				0, huge));
+	ASSERT_EQ(EPERM, errno);
+	ASSERT_EQ(-1, fallocate(fd, 0, 0, 4 * huge));
+	ASSERT_EQ(EPERM, errno);
+	/* Given back, the size is free again. */
+	close(self->s);
+	self->s = luo_create_session(self->lu, "session");
+	ASSERT_EQ(0, ftruncate(fd, 4 * huge));
 	close(fd);
 }
 

@@ -578,6 +578,23 @@ static int same(int fd, off_t off, size_t len, uint64_t seed)
 	return 1;
 }
 
+/* Whether [off, off + len) of @fd reads as zeroes. */
+static int zero(int fd, off_t off, size_t len)
+{
+	static uint64_t buf[4096 / 8];
+	size_t done, n, i;
+
+	for (done = 0; done < len; done += n) {
+		n = len - done < sizeof(buf) ? len - done : sizeof(buf);
+		if (pread(fd, buf, n, off + done) != (ssize_t)n)
+			return 0;
+		for (i = 0; i < n / 8; i++)
+			if (buf[i])
+				return 0;
+	}
+	return 1;
+}
+
 static int new_memfd(size_t size, unsigned int flags)
 {
 	int fd = memfd_create("lu", flags);
@@ -879,6 +896,121 @@ static int memfd_unretrieved(int stage)
 	return 0;
 }
 
+/*
+ * A hugetlb memfd of 16 2 MiB pages, 7 of them written, the rest holes.
+ * After the preserve, a write into a page and one into a hole.  The next
+ * kernel gives it back with the same data, holes, position and seals; its
+ * 8 pages are surplus huge pages, so the pool the command line sized is
+ * untouched, and they go back to the page allocator when it is closed.
+ */
+#define HUGE		(2 * MB)
+#define HUGE_NR		16
+
+static const unsigned int huge_data[] = { 0, 1, 2, 3, 4, 5, 9 };
+
+static int huge_written(unsigned int page)
+{
+	unsigned int i;
+
+	if (page == 7)
+		return 1;
+	for (i = 0; i < ARRAY_SIZE(huge_data); i++)
+		if (huge_data[i] == page)
+			return 1;
+	return 0;
+}
+
+static uint64_t huge_seed(unsigned int page)
+{
+	return page == 2 || page == 7 ? 200 + page : 100 + page;
+}
+
+static void huge_fill(char *map, unsigned int page, uint64_t seed)
+{
+	uint64_t *p = (uint64_t *)(map + (size_t)page * HUGE);
+	size_t i;
+
+	for (i = 0; i < HUGE / 8; i++)
+		p[i] = pattern(seed, ((size_t)page * HUGE) / 8 + i);
+}
+
+static int memfd_hugetlb(int stage)
+{
+	long total, surp, free_huge;
+	int lu = open_lu(), s, fd;
+	unsigned int i;
+	struct stat st;
+	char *map;
+
+	if (stage == 1) {
+		CHECK(mem_kb("HugePages_Total:") >= HUGE_NR,
+		      "boot with hugepages=%d", HUGE_NR);
+		s = luo_create_session(lu, "huge");
+		fd = memfd_create("huge", MFD_HUGETLB | MFD_ALLOW_SEALING);
+		CHECK(fd >= 0 && !ftruncate(fd, HUGE_NR * HUGE),
+		      "hugetlb memfd: %s", strerror(errno));
+		map = mmap(NULL, HUGE_NR * HUGE, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, fd, 0);
+		CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
+		for (i = 0; i < ARRAY_SIZE(huge_data); i++)
+			huge_fill(map, huge_data[i], 100 + huge_data[i]);
+		CHECK(lseek(fd, 3 * HUGE + 5, SEEK_SET) == 3 * HUGE + 5, "lseek");
+		CHECK(!fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL), "seal: %s",
+		      strerror(errno));
+		CHECK_RET(0, luo_preserve(s, fd, 1));
+		CHECK(ftruncate(fd, HUGE) && errno == EPERM, "shrank");
+		CHECK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				0, HUGE) && errno == EPERM, "punched a hole");
+		/* Into a preserved page, and into a hole. */
+		huge_fill(map, 2, 202);
+		huge_fill(map, 7, 207);
+		munmap(map, HUGE_NR * HUGE);
+		close(fd);
+		hold(lu);
+	}
+
+	total = mem_kb("HugePages_Total:");
+	surp = mem_kb("HugePages_Surp:");
+	free_huge = mem_kb("HugePages_Free:");
+	s = luo_retrieve_session(lu, "huge");
+	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	fd = luo_retrieve(s, 1);
+	CHECK(fd >= 0, "retrieve the hugetlb memfd: %s", strerror(-fd));
+	printf("retrieved: HugePages_Total %ld -> %ld, Surp %ld -> %ld, Free %ld -> %ld\n",
+	       total, mem_kb("HugePages_Total:"), surp, mem_kb("HugePages_Surp:"),
+	       free_huge, mem_kb("HugePages_Free:"));
+	CHECK(mem_kb("HugePages_Surp:") == surp + 8 &&
+	      mem_kb("HugePages_Total:") == total + 8 &&
+	      mem_kb("HugePages_Free:") == free_huge,
+	      "the 8 pages are not surplus pages in use");
+	CHECK(!fstat(fd, &st) && st.st_size == HUGE_NR * HUGE, "size");
+	CHECK(st.st_blocks == 8 * (HUGE / 512), "%ld blocks, not 8 huge pages",
+	      (long)st.st_blocks);
+	CHECK(lseek(fd, 0, SEEK_CUR) == 3 * HUGE + 5, "position not kept");
+	CHECK(fcntl(fd, F_GET_SEALS) == F_SEAL_SEAL, "seals %#x not kept",
+	      fcntl(fd, F_GET_SEALS));
+	for (i = 0; i < HUGE_NR; i++) {
+		if (huge_written(i))
+			CHECK(same(fd, (off_t)i * HUGE, HUGE, huge_seed(i)),
+			      "huge page %u: data", i);
+		else
+			CHECK(zero(fd, (off_t)i * HUGE, HUGE), "huge page %u: not a hole", i);
+	}
+	map = mmap(NULL, HUGE_NR * HUGE, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHECK(*(uint64_t *)(map + 9 * HUGE + 8) == pattern(109, 9 * HUGE / 8 + 1),
+	      "mmap reads other data");
+	munmap(map, HUGE_NR * HUGE);
+	CHECK_RET(0, luo_finish(s));
+	close(s);
+	close(fd);
+	CHECK(mem_kb("HugePages_Surp:") == surp &&
+	      mem_kb("HugePages_Total:") == total,
+	      "the surplus pages did not go back: Total %ld, Surp %ld",
+	      mem_kb("HugePages_Total:"), mem_kb("HugePages_Surp:"));
+	return 0;
+}
+
 /* The same memfd through two live updates. */
 static int memfd_twice(int stage)
 {
@@ -1073,6 +1205,7 @@ static const struct {
 	{ "memfd", memfd },
 	{ "memfd_unretrieved", memfd_unretrieved },
 	{ "memfd_twice", memfd_twice },
+	{ "memfd_hugetlb", memfd_hugetlb },
 	{ "memfd_bench", memfd_bench },
 	{ "demo", demo },
 };

@@ -9,6 +9,9 @@
 #   -T SECS     timeout for the whole run, all stages (default 300)
 #   -a ARGS     extra kernel command line
 #   -s STAGES   number of boots the test must reach (default: as it goes)
+#   -P          back all guest memory before the guest starts, as real RAM
+#               is: timings then do not include the host faulting memory in
+#               on its first touch (the benchmarks use it)
 #   -K          collect the KUnit KTAP of the first boot, count its cases and
 #               print "KUNIT SUITE PASSED FAILED SKIPPED" for each suite
 #   -v          print the test's narrative ("LU-SAY" lines) as it runs
@@ -25,7 +28,7 @@
 
 set -u -o pipefail
 
-mem=2G timeout=300 append="" stages="" kunit=0 verbose=0
+mem=2G timeout=300 append="" stages="" kunit=0 verbose=0 prealloc=""
 kernel="" initrd="" test="" out=""
 
 usage() {
@@ -33,7 +36,7 @@ usage() {
 	exit 2
 }
 
-while getopts "k:i:t:o:m:T:a:s:Kv" opt; do
+while getopts "k:i:t:o:m:T:a:s:PKv" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	i) initrd=$OPTARG ;;
@@ -43,6 +46,7 @@ while getopts "k:i:t:o:m:T:a:s:Kv" opt; do
 	T) timeout=$OPTARG ;;
 	a) append=$OPTARG ;;
 	s) stages=$OPTARG ;;
+	P) prealloc=-mem-prealloc ;;
 	K) kunit=1 ;;
 	v) verbose=1 ;;
 	*) usage ;;
@@ -94,7 +98,7 @@ cmdline="console=ttyS0 intel_iommu=on kho=on liveupdate=on retain_initrd panic=-
 cmdline+=" lu_test=$test lu_stage=1 $append"
 
 timeout -k 10 "$timeout" qemu-system-x86_64 \
-	-M q35,kernel-irqchip=split -accel tcg -smp 2 -m "$mem" \
+	-M q35,kernel-irqchip=split -accel tcg -smp 2 -m "$mem" $prealloc \
 	-nodefaults -display none -no-reboot \
 	-device intel-iommu,intremap=on -device edu \
 	-serial "file:$console" -serial stdio \
