@@ -44,6 +44,7 @@
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #define MEMFD_LUO_COMPATIBLE	"memfd-612-v1"
 
@@ -703,6 +704,48 @@ static int memfd_luo_insert_hugetlb(struct file *file, struct memfd_luo_in *in)
 	return 0;
 }
 
+/*
+ * The folios of a rebuilt shmem memfd on their way to the LRU.  The memfd
+ * is usable as soon as they are in its page cache; putting 262144 folios
+ * of a GiB on the LRU one by one would add a third to the time the VMM
+ * waits for its memory after the kexec, so a work item does it.  Until
+ * then they are not reclaimable, like folios waiting in a per-CPU LRU
+ * batch; the work item holds the references that keep them.
+ */
+struct memfd_luo_lru {
+	struct work_struct work;
+	struct folio **folios;
+	unsigned long nr;
+};
+
+static void memfd_luo_lru_work(struct work_struct *work)
+{
+	struct memfd_luo_lru *lru = container_of(work, struct memfd_luo_lru,
+						 work);
+	unsigned long i;
+
+	for (i = 0; i < lru->nr; i++) {
+		folio_add_lru(lru->folios[i]);
+		folio_put(lru->folios[i]);
+		if (!(i % 1024))
+			cond_resched();
+	}
+	kvfree(lru->folios);
+	kfree(lru);
+}
+
+/* Hand the folios of @in, now in a file, to a work item for the LRU. */
+static void memfd_luo_lru_later(struct memfd_luo_lru *lru,
+				struct memfd_luo_in *in)
+{
+	lru->folios = in->folios;
+	lru->nr = in->nr;
+	in->folios = NULL;
+	in->nr = 0;
+	INIT_WORK(&lru->work, memfd_luo_lru_work);
+	queue_work(system_unbound_wq, &lru->work);
+}
+
 static void memfd_luo_take_failed(u64 phys, int err)
 {
 	pr_err("cannot take up the memfd handed over at %#llx (%d); what could be restored is freed\n",
@@ -712,6 +755,7 @@ static void memfd_luo_take_failed(u64 phys, int err)
 static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 {
 	struct memfd_luo_in *in = args->private_data;
+	struct memfd_luo_lru *lru;
 	struct file *file;
 	int err;
 
@@ -747,11 +791,15 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 			return err;
 		}
 	} else {
-		err = shmem_insert_folios(file_inode(file), in->folios, in->nr);
+		lru = kmalloc(sizeof(*lru), GFP_KERNEL);
+		err = lru ? shmem_insert_folios(file_inode(file), in->folios,
+						in->nr) : -ENOMEM;
 		if (err) {
+			kfree(lru);
 			fput(file);
 			return err;
 		}
+		memfd_luo_lru_later(lru, in);
 	}
 	in->nr = 0;	/* the file has them now */
 	memfd_luo_in_put(in);
