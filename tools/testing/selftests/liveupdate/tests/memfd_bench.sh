@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # luo_kexec memfd_bench (make bench): preserving and retrieving a populated
-# 1 GiB memfd against writing it once; stage 3 follows a kexec that carries
-# nothing, so the host can compare the two transitions.
+# 1 GiB memfd against writing it once.  Twenty kernels: after a plain kexec,
+# nine rounds of a kexec carrying the memfd (even stage to odd) and one
+# carrying nothing (odd to even), all starting from a kernel that kexec
+# started, so the host compares like with like.
 exec /lu/bin/luo_kexec memfd_bench "$1"

@@ -1,0 +1,55 @@
+#!/usr/bin/awk -f
+# SPDX-License-Identifier: GPL-2.0
+#
+# memfd-bench.awk: reduce the output of vmtest.sh for memfd_bench to one
+# BENCH line per figure, each the median of the rounds.  Round i is the
+# kexec from stage 2i to 2i+1, which carries a 1 GiB memfd, then the one
+# from 2i+1 to 2i+2, which carries nothing.  The blackout of a round is
+# its first transition (reboot call to userspace, host-measured) plus the
+# time the new userspace took to retrieve the memfd.
+
+function median(a, n,    i, j, t) {
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+
+$1 == "TRANSITION" {
+	split($2, st, "->")
+	tr[st[1] + 0] = $3
+}
+$1 == "BENCH" {
+	n = ++cnt[$2]
+	val[$2, n] = $3
+	unit[$2] = $4
+	if (!($2 in seen)) {
+		seen[$2] = 1
+		order[++names] = $2
+	}
+}
+END {
+	for (i = 1; i <= names; i++) {
+		name = order[i]
+		for (j = 1; j <= cnt[name]; j++)
+			a[j] = val[name, j]
+		printf "BENCH %s %.3f %s\n", name, median(a, cnt[name]), unit[name]
+	}
+	rounds = 0
+	for (r = 1; ((2 * r) in tr) && ((2 * r + 1) in tr) &&
+		    (("memfd_retrieve_1g_ms", r) in val); r++) {
+		k[r] = tr[2 * r] + val["memfd_retrieve_1g_ms", r]
+		p[r] = tr[2 * r + 1]
+		q[r] = k[r] / p[r]
+		rounds = r
+	}
+	if (!rounds) {
+		print "memfd-bench.awk: no complete round" > "/dev/stderr"
+		exit 1
+	}
+	printf "BENCH blackout_rounds %d rounds\n", rounds
+	printf "BENCH blackout_1g_memfd_ms %.0f ms\n", median(k, rounds)
+	printf "BENCH blackout_plain_kexec_ms %.0f ms\n", median(p, rounds)
+	printf "BENCH blackout_1g_memfd_vs_plain_kexec %.3f ratio\n", median(q, rounds)
+}
