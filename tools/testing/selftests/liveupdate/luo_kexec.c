@@ -562,6 +562,10 @@ static void fill(int fd, off_t off, size_t len, uint64_t seed)
 	}
 }
 
+/* The seed that stands for a hole: same() then expects zeroes. */
+#define HOLE	UINT64_MAX
+
+/* Whether [off, off + len) of @fd holds the pattern of @seed. */
 static int same(int fd, off_t off, size_t len, uint64_t seed)
 {
 	static uint64_t buf[4096 / 8];
@@ -572,24 +576,8 @@ static int same(int fd, off_t off, size_t len, uint64_t seed)
 		if (pread(fd, buf, n, off + done) != (ssize_t)n)
 			return 0;
 		for (i = 0; i < n / 8; i++)
-			if (buf[i] != pattern(seed, (off + done) / 8 + i))
-				return 0;
-	}
-	return 1;
-}
-
-/* Whether [off, off + len) of @fd reads as zeroes. */
-static int zero(int fd, off_t off, size_t len)
-{
-	static uint64_t buf[4096 / 8];
-	size_t done, n, i;
-
-	for (done = 0; done < len; done += n) {
-		n = len - done < sizeof(buf) ? len - done : sizeof(buf);
-		if (pread(fd, buf, n, off + done) != (ssize_t)n)
-			return 0;
-		for (i = 0; i < n / 8; i++)
-			if (buf[i])
+			if (buf[i] != (seed == HOLE ? 0 :
+				       pattern(seed, (off + done) / 8 + i)))
 				return 0;
 	}
 	return 1;
@@ -994,7 +982,8 @@ static int memfd_hugetlb(int stage)
 			CHECK(same(fd, (off_t)i * HUGE, HUGE, huge_seed(i)),
 			      "huge page %u: data", i);
 		else
-			CHECK(zero(fd, (off_t)i * HUGE, HUGE), "huge page %u: not a hole", i);
+			CHECK(same(fd, (off_t)i * HUGE, HUGE, HOLE),
+			      "huge page %u: not a hole", i);
 	}
 	map = mmap(NULL, HUGE_NR * HUGE, PROT_READ, MAP_SHARED, fd, 0);
 	CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
