@@ -263,9 +263,10 @@ run: $(B)/initrd.cpio
 	echo "$$out" | sed -n 's/^TRANSITION \([0-9]*\)->\([0-9]*\) \([0-9]*\) ms (guest uptime at init \(.*\) s)/Kexec transition, kernel \1 -> \2: \3 ms from the reboot call to userspace in the new kernel (\4 s of it the new kernel booting)/p'
 	echo "Console log: $(B)/run/demo.console"
 
-# -P backs all guest memory before the guest starts, as real RAM is: the
-# host faulting memory in on first touch doubled the time to write a GiB
-# and slowed the first kernel to boot in the KHO scratch areas by 0.3 s.
+# -P backs all guest memory before the guest starts and locks it, as real
+# RAM is: the host faulting memory in on first touch doubled the time to
+# write a GiB and slowed the first kernel to boot in the KHO scratch areas
+# by 0.3 s.
 bench: $(B)/bench/initrd.cpio
 	out=$$($(LU)/vmtest.sh -k $(B)/bench/bzImage -i $(B)/bench/initrd.cpio \
 		-o $(B)/bench/run -t bench -s 3 -m 4G -T 900 -P) || {

@@ -9,9 +9,10 @@
 #   -T SECS     timeout for the whole run, all stages (default 300)
 #   -a ARGS     extra kernel command line
 #   -s STAGES   number of boots the test must reach (default: as it goes)
-#   -P          back all guest memory before the guest starts, as real RAM
-#               is: timings then do not include the host faulting memory in
-#               on its first touch (the benchmarks use it)
+#   -P          back all guest memory before the guest starts and lock it,
+#               as real RAM is: timings then do not include the host
+#               faulting memory in on first touch, or back in after
+#               reclaiming it (the benchmarks use it)
 #   -K          collect the KUnit KTAP of the first boot, count its cases and
 #               print "KUNIT SUITE PASSED FAILED SKIPPED" for each suite
 #   -v          print the test's narrative ("LU-SAY" lines) as it runs
@@ -46,7 +47,7 @@ while getopts "k:i:t:o:m:T:a:s:PKv" opt; do
 	T) timeout=$OPTARG ;;
 	a) append=$OPTARG ;;
 	s) stages=$OPTARG ;;
-	P) prealloc=-mem-prealloc ;;
+	P) prealloc="-mem-prealloc -overcommit mem-lock=on" ;;
 	K) kunit=1 ;;
 	v) verbose=1 ;;
 	*) usage ;;
