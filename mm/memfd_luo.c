@@ -22,8 +22,9 @@
  * hugetlb memfds are preserved the same way, a huge page per folio; in the
  * next kernel their pages are surplus huge pages in use by the memfd, so
  * the persistent pool keeps its size and the pages go back to the page
- * allocator when the memfd lets go of them.  Huge pages are not charged to
- * a memory cgroup (as in 6.12 without memory_hugetlb_accounting).
+ * allocator when the memfd lets go of them.  They are charged to the
+ * retriever's memory cgroup where hugetlb memory is charged at all (cgroup
+ * v2 mounted with memory_hugetlb_accounting), as faults would charge them.
  *
  * Not supported: memfds of gigantic (1 GiB) pages and memfds with
  * swapped-out pages (EOPNOTSUPP).  A write into a hole after the
@@ -680,28 +681,26 @@ static struct file *memfd_luo_new_file(const struct memfd_luo_ser *ser)
 }
 
 /*
- * Give the folios of @in to the hugetlbfs @file.  Huge pages are not
- * charged to a memory cgroup, so only a small allocation can fail here;
- * the folios already in @file are then gone with it, so all the others
- * are freed too.
+ * Give the folios of @in to the hugetlbfs @file.  If the memory cgroup
+ * has no room (where hugetlb memory is charged), nothing changed and a
+ * later retrieve can try again.  A later failure, on a small allocation,
+ * loses the folios already in @file with it: the others are freed too,
+ * and @in is emptied.
  */
 static int memfd_luo_insert_hugetlb(struct file *file, struct memfd_luo_in *in)
 {
-	unsigned int order = in->ser->huge_shift - PAGE_SHIFT;
-	unsigned long i;
+	unsigned long done, i;
 	int err;
 
-	for (i = 0; i < in->nr; i++) {
-		err = hugetlb_insert_folio(file_inode(file), in->folios[i],
-					   in->folios[i]->index >> order);
-		if (err) {
-			/* Folio i is freed, unless refused as not fitting. */
-			for (i += err != -EINVAL; i < in->nr; i++)
-				folio_put(in->folios[i]);
-			return err;
-		}
-	}
-	return 0;
+	err = hugetlb_insert_folios(file_inode(file), in->folios, in->nr,
+				    &done);
+	if (!err || !done)
+		return err;
+	/* The folios it did not consume are still ours. */
+	for (i = done; i < in->nr; i++)
+		folio_put(in->folios[i]);
+	in->nr = 0;
+	return err;
 }
 
 /*
@@ -781,8 +780,11 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 		return PTR_ERR(file);
 	if (in->ser->huge_shift) {
 		err = memfd_luo_insert_hugetlb(file, in);
+		if (err && in->nr) {
+			fput(file);
+			return err;	/* nothing lost: try again later */
+		}
 		if (err) {
-			in->nr = 0;
 			fput(file);
 			memfd_luo_take_failed(args->serialized_data, err);
 			memfd_luo_in_put(in);

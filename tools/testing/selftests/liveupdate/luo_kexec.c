@@ -922,6 +922,50 @@ static void huge_fill(char *map, unsigned int page, uint64_t seed)
 		p[i] = pattern(seed, ((size_t)page * HUGE) / 8 + i);
 }
 
+/*
+ * With hugetlb memory charged to memory cgroups (memory_hugetlb_accounting),
+ * a retriever without room gets ENOMEM and nothing changes: no surplus
+ * page appears; another with room gets the memfd, charged for its pages.
+ */
+static int memfd_hugetlb_retrieve_charged(int s)
+{
+	long surp = mem_kb("HugePages_Surp:"), current;
+	int fd, status;
+	pid_t pid;
+
+	CHECK(!mount("none", CGROUP, "cgroup2", 0, "memory_hugetlb_accounting"),
+	      "mount cgroup2: %s", strerror(errno));
+	cg_write("cgroup.subtree_control", "+memory");
+	cg_make("hsmall", "8M");
+	cg_make("hvmm", "max");
+
+	pid = fork();
+	CHECK(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		cg_enter("hsmall");
+		_exit(luo_retrieve(s, 1) == -ENOMEM ? 0 : 1);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      !WEXITSTATUS(status),
+	      "a retrieve without room in its cgroup did not fail with ENOMEM");
+	CHECK(mem_kb("HugePages_Surp:") == surp,
+	      "the failed retrieve left surplus pages");
+	CHECK(luo_state_has("token 0x1 handler memfd-612-v1 state retrieve-failed"),
+	      "the memfd is not listed as a failed retrieve");
+
+	cg_enter("hvmm");
+	current = cg_mem("hvmm", "current");
+	fd = luo_retrieve(s, 1);
+	CHECK(fd >= 0, "retrieve the hugetlb memfd: %s", strerror(-fd));
+	current = cg_mem("hvmm", "current") - current;
+	printf("retrieved hugetlb memfd: cgroup memory.current +%ld kB\n",
+	       current / 1024);
+	CHECK(current >= (long)(8 * HUGE) && current <= (long)(8 * HUGE + 4 * MB),
+	      "memory.current grew by %ld bytes, not 8 huge pages", current);
+	cg_enter(".");
+	return fd;
+}
+
 static int memfd_hugetlb(int stage)
 {
 	long total, surp, free_huge;
@@ -962,8 +1006,7 @@ static int memfd_hugetlb(int stage)
 	free_huge = mem_kb("HugePages_Free:");
 	s = luo_retrieve_session(lu, "huge");
 	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
-	fd = luo_retrieve(s, 1);
-	CHECK(fd >= 0, "retrieve the hugetlb memfd: %s", strerror(-fd));
+	fd = memfd_hugetlb_retrieve_charged(s);
 	printf("retrieved: HugePages_Total %ld -> %ld, Surp %ld -> %ld, Free %ld -> %ld\n",
 	       total, mem_kb("HugePages_Total:"), surp, mem_kb("HugePages_Surp:"),
 	       free_huge, mem_kb("HugePages_Free:"));
