@@ -729,6 +729,54 @@ static void cg_enter(const char *cg)
 }
 
 /*
+ * Mount cgroup2 with @opts and the memory controller on, and make cgroup
+ * @small (memory.max @small_max) and @room (no limit).
+ */
+static void cg_setup(const char *opts, const char *small,
+		     const char *small_max, const char *room)
+{
+	CHECK(!mount("none", CGROUP, "cgroup2", 0, opts),
+	      "mount cgroup2: %s", strerror(errno));
+	cg_write("cgroup.subtree_control", "+memory");
+	cg_make(small, small_max);
+	cg_make(room, "max");
+}
+
+/*
+ * Retrieve @token from cgroup @cg: the file descriptor, and in @charged
+ * what the cgroup's memory.current grew by.
+ */
+static int retrieve_in(int s, uint64_t token, const char *cg, long *charged)
+{
+	int fd;
+
+	cg_enter(cg);
+	*charged = cg_mem(cg, "current");
+	fd = luo_retrieve(s, token);
+	CHECK(fd >= 0, "retrieve token %llu in cgroup %s: %s",
+	      (unsigned long long)token, cg, strerror(-fd));
+	*charged = cg_mem(cg, "current") - *charged;
+	cg_enter(".");
+	return fd;
+}
+
+/* Whether a child in cgroup @cg fails to retrieve @token with ENOMEM. */
+static int retrieve_enomem_in(int s, uint64_t token, const char *cg)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	CHECK(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		cg_enter(cg);
+		_exit(luo_retrieve(s, token) == -ENOMEM ? 0 : 1);
+	}
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       !WEXITSTATUS(status);
+}
+
+/*
  * The 1 GiB memfd, retrieved in memory cgroups.  A process whose cgroup
  * has no room for it gets ENOMEM, is charged nothing, and the memfd stays
  * with LUO; another process, in a cgroup with room, retrieves it and is
@@ -737,34 +785,17 @@ static void cg_enter(const char *cg)
 static int memfd_retrieve_charged(int s)
 {
 	long current, shmem;
-	int fd, status;
-	pid_t pid;
+	int fd;
 
-	CHECK(!mount("none", CGROUP, "cgroup2", 0, NULL) || errno == EBUSY,
-	      "mount cgroup2: %s", strerror(errno));
-	cg_write("cgroup.subtree_control", "+memory");
-	cg_make("small", "64M");
-	cg_make("vmm", "max");
-
-	pid = fork();
-	CHECK(pid >= 0, "fork: %s", strerror(errno));
-	if (!pid) {
-		cg_enter("small");
-		_exit(luo_retrieve(s, 4) == -ENOMEM ? 0 : 1);
-	}
-	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-	      !WEXITSTATUS(status),
+	cg_setup(NULL, "small", "64M", "vmm");
+	CHECK(retrieve_enomem_in(s, 4, "small"),
 	      "a retrieve without room in its cgroup did not fail with ENOMEM");
 	CHECK(cg_mem("small", "shmem") == 0, "the failed retrieve left %ld bytes charged",
 	      cg_mem("small", "shmem"));
 	CHECK(luo_state_has("token 0x4 handler memfd-612-v1 state retrieve-failed"),
 	      "the memfd is not listed as a failed retrieve");
 
-	cg_enter("vmm");
-	current = cg_mem("vmm", "current");
-	fd = luo_retrieve(s, 4);
-	CHECK(fd >= 0, "retrieve with room in the cgroup: %s", strerror(-fd));
-	current = cg_mem("vmm", "current") - current;
+	fd = retrieve_in(s, 4, "vmm", &current);
 	shmem = cg_mem("vmm", "shmem");
 	printf("retrieved 1 GiB memfd: cgroup memory.current +%ld kB, shmem %ld kB\n",
 	       current / 1024, shmem / 1024);
@@ -772,7 +803,6 @@ static int memfd_retrieve_charged(int s)
 	      "memory.current grew by %ld bytes", current);
 	CHECK(shmem >= (long)(GIB - 2 * MB) && shmem <= (long)(GIB + 2 * MB),
 	      "shmem of the cgroup is %ld bytes", shmem);
-	cg_enter(".");
 	return fd;
 }
 
@@ -930,39 +960,21 @@ static void huge_fill(char *map, unsigned int page, uint64_t seed)
 static int memfd_hugetlb_retrieve_charged(int s)
 {
 	long surp = mem_kb("HugePages_Surp:"), current;
-	int fd, status;
-	pid_t pid;
+	int fd;
 
-	CHECK(!mount("none", CGROUP, "cgroup2", 0, "memory_hugetlb_accounting"),
-	      "mount cgroup2: %s", strerror(errno));
-	cg_write("cgroup.subtree_control", "+memory");
-	cg_make("hsmall", "8M");
-	cg_make("hvmm", "max");
-
-	pid = fork();
-	CHECK(pid >= 0, "fork: %s", strerror(errno));
-	if (!pid) {
-		cg_enter("hsmall");
-		_exit(luo_retrieve(s, 1) == -ENOMEM ? 0 : 1);
-	}
-	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-	      !WEXITSTATUS(status),
+	cg_setup("memory_hugetlb_accounting", "hsmall", "8M", "hvmm");
+	CHECK(retrieve_enomem_in(s, 1, "hsmall"),
 	      "a retrieve without room in its cgroup did not fail with ENOMEM");
 	CHECK(mem_kb("HugePages_Surp:") == surp,
 	      "the failed retrieve left surplus pages");
 	CHECK(luo_state_has("token 0x1 handler memfd-612-v1 state retrieve-failed"),
 	      "the memfd is not listed as a failed retrieve");
 
-	cg_enter("hvmm");
-	current = cg_mem("hvmm", "current");
-	fd = luo_retrieve(s, 1);
-	CHECK(fd >= 0, "retrieve the hugetlb memfd: %s", strerror(-fd));
-	current = cg_mem("hvmm", "current") - current;
+	fd = retrieve_in(s, 1, "hvmm", &current);
 	printf("retrieved hugetlb memfd: cgroup memory.current +%ld kB\n",
 	       current / 1024);
 	CHECK(current >= (long)(8 * HUGE) && current <= (long)(8 * HUGE + 4 * MB),
 	      "memory.current grew by %ld bytes, not 8 huge pages", current);
-	cg_enter(".");
 	return fd;
 }
 
