@@ -530,28 +530,39 @@ static void memfd_luo_in_put(struct memfd_luo_in *in)
 	in->ser = NULL;
 }
 
+/* Whether a handed-over record is one this kernel can act on. */
+static bool memfd_luo_ser_valid(const struct memfd_luo_ser *ser)
+{
+	size_t list = ser->nr_folios * sizeof(struct memfd_luo_folio_ser);
+
+	if (ser->size > MAX_LFS_FILESIZE || ser->pos > MAX_LFS_FILESIZE ||
+	    ser->reserved)
+		return false;
+	/* The folio list: a vmalloc area of just the right size, or none. */
+	if (ser->nr_folios ?
+	    ser->folios.nr_pages != DIV_ROUND_UP(list, PAGE_SIZE) :
+	    ser->folios.first != 0)
+		return false;
+	/* hugetlb: a huge page size KHO can restore, and a size of pages. */
+	if (!ser->huge_shift)
+		return true;
+	return ser->huge_shift > PAGE_SHIFT &&
+	       ser->huge_shift <= PAGE_SHIFT + MAX_PAGE_ORDER &&
+	       IS_ALIGNED(ser->size, 1ULL << ser->huge_shift);
+}
+
 /* The handed-over record at @phys, restored, or NULL. */
 static struct memfd_luo_ser *memfd_luo_take_ser(u64 phys, struct folio **folio)
 {
-	struct memfd_luo_ser *ser;
-
 	*folio = kho_restore_folio(phys);
 	if (!*folio)
 		return NULL;
-	ser = folio_address(*folio);
-	if (ser->size > MAX_LFS_FILESIZE || ser->pos > MAX_LFS_FILESIZE ||
-	    (ser->nr_folios && ser->folios.nr_pages !=
-	     DIV_ROUND_UP(ser->nr_folios * sizeof(struct memfd_luo_folio_ser),
-			  PAGE_SIZE)) || (!ser->nr_folios && ser->folios.first) ||
-	    ser->reserved || (ser->huge_shift &&
-	    (ser->huge_shift <= PAGE_SHIFT ||
-	     ser->huge_shift > PAGE_SHIFT + MAX_PAGE_ORDER ||
-	     !IS_ALIGNED(ser->size, 1ULL << ser->huge_shift)))) {
+	if (!memfd_luo_ser_valid(folio_address(*folio))) {
 		folio_put(*folio);
 		*folio = NULL;
 		return NULL;
 	}
-	return ser;
+	return folio_address(*folio);
 }
 
 /*
