@@ -12,9 +12,10 @@
  * either unpreserved (its session closed) or frozen at the reboot and handed
  * over.  In the incoming kernel: handed over, optionally retrieved (later
  * retrieves give the same file; after a failed one the file stays with LUO
- * and the next RETRIEVE_FD tries again), then finished (FINISH, or the close of its retrieved session).  Unpreserve and
- * finish go newest file first; freeze goes oldest first, and a failure
- * unfreezes what was frozen, newest first, as any undo does.
+ * and the next RETRIEVE_FD tries again), then finished (FINISH, or the
+ * close of its retrieved session).  Unpreserve and finish go newest file
+ * first; freeze goes oldest first, and a failure unfreezes what was
+ * frozen, newest first, as any undo does.
  *
  * A file is preserved at most once across all sessions: LUO indexes every
  * preserved or retrieved-and-not-finished file by its handler's get_id(),
