@@ -143,7 +143,8 @@ static void luo_test_obj_free(struct luo_test_obj *obj)
 {
 	if (obj->rec)
 		folio_put(virt_to_folio(obj->rec));
-	folio_put(obj->folio);
+	if (obj->folio)
+		folio_put(obj->folio);
 	kfree(obj);
 }
 
@@ -335,35 +336,32 @@ static int luo_test_retrieve(struct liveupdate_file_op_args *args)
 	if (err)
 		return err;
 
-	rec = kho_restore_folio(args->serialized_data);
-	if (!rec)
-		return -EINVAL;
-	data = kho_restore_folio(peek->data);
-	if (!data) {
-		folio_put(rec);
-		return -EINVAL;
-	}
-	obj = luo_test_obj_alloc(peek->dev, data);
-	if (!obj) {
-		err = -ENOMEM;
-		goto out_put;
-	}
+	/*
+	 * What can fail for want of memory comes first, so that such a
+	 * failure leaves the preserved state for the next retrieve.
+	 */
+	obj = luo_test_obj_alloc(peek->dev, NULL);
+	if (!obj)
+		return -ENOMEM;
 	file = anon_inode_getfile("[liveupdate_test]", &luo_test_fops, obj,
 				  O_RDWR);
 	if (IS_ERR(file)) {
-		err = PTR_ERR(file);
 		kfree(obj);
-		goto out_put;
+		return PTR_ERR(file);
 	}
-	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
+	rec = kho_restore_folio(args->serialized_data);
+	data = rec ? kho_restore_folio(peek->data) : NULL;
+	if (!data) {
+		if (rec)
+			folio_put(rec);
+		fput(file);	/* frees obj */
+		return -EINVAL;
+	}
+	obj->folio = data;
 	obj->rec = folio_address(rec);
+	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
 	args->file = file;
 	return 0;
-
-out_put:
-	folio_put(data);
-	folio_put(rec);
-	return err;
 }
 
 static bool luo_test_can_finish(struct liveupdate_file_op_args *args)
