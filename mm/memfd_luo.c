@@ -47,6 +47,8 @@
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
+#include "internal.h"
+
 #define MEMFD_LUO_COMPATIBLE	"memfd-612-v1"
 
 #define MEMFD_LUO_FOLIO_DIRTY		BIT(0)
@@ -136,6 +138,7 @@ struct memfd_luo_out {
 	struct memfd_luo_folio_ser *recs;
 	struct folio **folios;		/* pinned */
 	unsigned long nr;
+	unsigned long cap;		/* room in folios and recs */
 	unsigned long nr_pages;
 	unsigned long nr_preserved;	/* folios preserved with KHO */
 };
@@ -178,116 +181,9 @@ static void memfd_luo_drop(struct memfd_luo_out *out)
 	out->recs = NULL;
 	out->folios = NULL;
 	out->nr = 0;
+	out->cap = 0;
 	out->nr_pages = 0;
 	out->ser->nr_folios = 0;
-}
-
-/* A run of folios without holes, [@start, @last] of the file. */
-struct memfd_luo_extent {
-	loff_t start;
-	loff_t last;
-};
-
-/* The runs of folios of @file up to @size; their number, or -errno. */
-static long memfd_luo_extents(struct file *file, loff_t size,
-			      struct memfd_luo_extent *ext, unsigned long cap)
-{
-	struct folio_batch fbatch;
-	pgoff_t index = 0, end = (size - 1) >> PAGE_SHIFT;
-	unsigned long n = 0, i;
-	loff_t start, last;
-
-	folio_batch_init(&fbatch);
-	while (filemap_get_folios(file->f_mapping, &index, end, &fbatch)) {
-		for (i = 0; i < folio_batch_count(&fbatch); i++) {
-			start = folio_pos(fbatch.folios[i]);
-			last = min_t(loff_t, size, start +
-				     folio_size(fbatch.folios[i])) - 1;
-			if (n && ext[n - 1].last + 1 == start) {
-				ext[n - 1].last = last;
-				continue;
-			}
-			if (n == cap) {
-				folio_batch_release(&fbatch);
-				return -EAGAIN;	/* it grew under us */
-			}
-			ext[n].start = start;
-			ext[n++].last = last;
-		}
-		folio_batch_release(&fbatch);
-		cond_resched();
-	}
-	return n;
-}
-
-/*
- * Whether @file has a folio at every page below @size and none beyond
- * (fallocate() can put some there): then it has no hole to keep, and the
- * survey of its runs can be skipped.  Pages only come, by faults, while
- * the inode lock keeps the size and the holes punched as they are.
- */
-static bool memfd_luo_full(struct file *file, loff_t size)
-{
-	pgoff_t index = DIV_ROUND_UP(size, PAGE_SIZE);
-	struct folio_batch fbatch;
-	bool beyond;
-
-	if (file->f_mapping->nrpages != index)
-		return false;
-	folio_batch_init(&fbatch);
-	beyond = filemap_get_folios(file->f_mapping, &index, ULONG_MAX, &fbatch);
-	folio_batch_release(&fbatch);
-	return !beyond;
-}
-
-/*
- * Pin every folio @file has within its size, a run at a time; holes stay
- * holes.  Pinning migrates folios out of CMA, where KHO's scratch areas
- * are, so no reference of ours may be held on them meanwhile.
- */
-static int memfd_luo_pin(struct memfd_luo_out *out, struct file *file)
-{
-	loff_t size = i_size_read(file_inode(file));
-	unsigned long cap = file->f_mapping->nrpages + 64, i;
-	struct memfd_luo_extent whole, *ext = &whole;
-	pgoff_t offset;
-	long nr_ext, n;
-	int err = 0;
-
-	if (!size)
-		return 0;
-	out->folios = kvmalloc_array(cap, sizeof(*out->folios), GFP_KERNEL);
-	if (!out->folios)
-		return -ENOMEM;
-	if (memfd_luo_full(file, size)) {
-		whole = (struct memfd_luo_extent) { .start = 0, .last = size - 1 };
-		nr_ext = 1;
-	} else {
-		ext = kvmalloc_array(cap, sizeof(*ext), GFP_KERNEL);
-		if (!ext)
-			return -ENOMEM;
-		nr_ext = memfd_luo_extents(file, size, ext, cap);
-	}
-	if (nr_ext < 0)
-		err = nr_ext;
-	for (i = 0; !err && i < nr_ext; i++) {
-		if (out->nr == cap) {
-			err = -EAGAIN;
-			break;
-		}
-		n = memfd_pin_folios(file, ext[i].start, ext[i].last,
-				     out->folios + out->nr, cap - out->nr,
-				     &offset);
-		if (n <= 0) {
-			err = n ? n : -EAGAIN;
-			break;
-		}
-		while (n--)
-			out->nr_pages += folio_nr_pages(out->folios[out->nr++]);
-	}
-	if (ext != &whole)
-		kvfree(ext);
-	return err;
 }
 
 static u32 memfd_luo_folio_flags(struct folio *folio)
@@ -296,27 +192,186 @@ static u32 memfd_luo_folio_flags(struct folio *folio)
 	       (folio_test_uptodate(folio) ? MEMFD_LUO_FOLIO_UPTODATE : 0);
 }
 
-/* Record the pinned folios, and preserve them and their list. */
+/* Take pinned @folio into @out: the next folio and record. */
+static void memfd_luo_add(struct memfd_luo_out *out, struct folio *folio)
+{
+	out->folios[out->nr] = folio;
+	out->recs[out->nr++] = (struct memfd_luo_folio_ser) {
+		.phys = PFN_PHYS(folio_pfn(folio)),
+		.index = folio->index,
+		.order = folio_order(folio),
+		.flags = memfd_luo_folio_flags(folio),
+	};
+	out->nr_pages += folio_nr_pages(folio);
+}
+
+/* Folios pinned per hold of the page cache's lock (interrupts are off). */
+#define MEMFD_LUO_WALK_BATCH	256
+
+/*
+ * Pin and record the folios of @file from page @*index to @last in one
+ * walk of its page cache.  The xarray lock keeps each folio in the page
+ * cache, and so its reference count above zero: the pin is one add to
+ * that count.  memfd_pin_folios() takes a reference, adds the pin and
+ * drops the reference, then goes over the folios again to see whether
+ * they may stay where they are; for a GiB of order-0 folios that was most
+ * of the time preserving took.
+ *
+ * Returns 0 when done; -EAGAIN if the file grew past the room in @out
+ * under us; or 1, with @*index at it, at a folio that needs more than a
+ * pin: one that may not stay pinned where it is (in CMA, where KHO's
+ * scratch areas are, or in ZONE_MOVABLE) or a page out on swap.
+ */
+static int memfd_luo_walk(struct memfd_luo_out *out, struct file *file,
+			  pgoff_t *index, pgoff_t last)
+{
+	XA_STATE(xas, &file->f_mapping->i_pages, *index);
+	unsigned int batch = 0;
+	struct folio *folio;
+	int ret = 0;
+
+	xas_lock_irq(&xas);
+	xas_for_each(&xas, folio, last) {
+		if (xas_retry(&xas, folio))
+			continue;
+		if (xa_is_value(folio) || !folio_is_longterm_pinnable(folio)) {
+			*index = xa_is_value(folio) ? xas.xa_index : folio->index;
+			ret = 1;
+			break;
+		}
+		if (out->nr == out->cap) {
+			ret = -EAGAIN;
+			break;
+		}
+		ret = try_grab_folio(folio, 1, FOLL_PIN);
+		if (ret)
+			break;
+		memfd_luo_add(out, folio);
+		if (++batch == MEMFD_LUO_WALK_BATCH) {
+			batch = 0;
+			xas_pause(&xas);
+			xas_unlock_irq(&xas);
+			cond_resched();
+			xas_lock_irq(&xas);
+		}
+	}
+	xas_unlock_irq(&xas);
+	return ret;
+}
+
+/* The last page, up to @last, of the run of folios from page @index on. */
+static pgoff_t memfd_luo_run_end(struct address_space *mapping,
+				 pgoff_t index, pgoff_t last)
+{
+	struct folio_batch fbatch;
+	pgoff_t next = index;
+
+	folio_batch_init(&fbatch);
+	while (next <= last &&
+	       filemap_get_folios_contig(mapping, &next, last, &fbatch))
+		folio_batch_release(&fbatch);
+	return next > index ? min(next - 1, last) : index;
+}
+
+/* Pages at most that one memfd_pin_folios() call pins for the walk. */
+#define MEMFD_LUO_SLOW_PAGES	(SZ_8M >> PAGE_SHIFT)
+
+/*
+ * Pin what the walk stopped at, and the run of folios after it up to
+ * @last (at most MEMFD_LUO_SLOW_PAGES pages), with memfd_pin_folios(): it
+ * migrates the folios that may not stay pinned where they are (KHO's
+ * scratch areas are CMA, and the next kernel boots in them) and reads a
+ * page out on swap back in.  The run ends at a hole, which stays a hole.
+ * Moves @*index past what it pinned.
+ */
+static int memfd_luo_pin_slow(struct memfd_luo_out *out, struct file *file,
+			      pgoff_t *index, pgoff_t last)
+{
+	loff_t size = i_size_read(file_inode(file));
+	pgoff_t end, offset;
+	long n;
+
+	end = min(last, *index + MEMFD_LUO_SLOW_PAGES - 1);
+	end = memfd_luo_run_end(file->f_mapping, *index, end);
+	n = memfd_pin_folios(file, (loff_t)*index << PAGE_SHIFT,
+			     min_t(loff_t, size, (loff_t)(end + 1) << PAGE_SHIFT) - 1,
+			     out->folios + out->nr, out->cap - out->nr, &offset);
+	if (n <= 0)
+		return n ? n : -EAGAIN;
+	while (n--)
+		memfd_luo_add(out, out->folios[out->nr]);
+	*index = folio_next_index(out->folios[out->nr - 1]);
+	return 0;
+}
+
+/*
+ * Pin and record every folio @file has within its size; holes stay holes.
+ * The walk pins, and where it cannot, memfd_pin_folios() moves and pins
+ * some folios before the walk goes on: only what must move is moved.
+ */
+static int memfd_luo_pin(struct memfd_luo_out *out, struct file *file)
+{
+	loff_t size = i_size_read(file_inode(file));
+	unsigned long cap = file->f_mapping->nrpages;
+	pgoff_t index = 0;
+	int ret;
+
+	if (!size)
+		return 0;
+	if (is_file_hugepages(file))
+		cap >>= huge_page_order(hstate_file(file));
+	cap += 64;	/* faults may fill holes meanwhile */
+	out->folios = kvmalloc_array(cap, sizeof(*out->folios), GFP_KERNEL);
+	out->recs = vmalloc(array_size(cap, sizeof(*out->recs)));
+	if (!out->folios || !out->recs)
+		return -ENOMEM;
+	out->cap = cap;
+	while ((ret = memfd_luo_walk(out, file, &index,
+				     (size - 1) >> PAGE_SHIFT)) > 0) {
+		if (out->nr == out->cap)
+			return -EAGAIN;
+		ret = memfd_luo_pin_slow(out, file, &index,
+					 (size - 1) >> PAGE_SHIFT);
+		if (ret)
+			break;
+	}
+	return ret;
+}
+
+/*
+ * Leave the records in an area of just their size, as the next kernel
+ * expects: a memfd of large folios has far fewer than the room made for
+ * them.
+ */
+static int memfd_luo_fit(struct memfd_luo_out *out)
+{
+	size_t size = array_size(out->nr, sizeof(*out->recs));
+	struct memfd_luo_folio_ser *recs;
+
+	if (PAGE_ALIGN(size) == PAGE_ALIGN(array_size(out->cap,
+						      sizeof(*out->recs))))
+		return 0;
+	recs = vmalloc(size);
+	if (!recs)
+		return -ENOMEM;
+	memcpy(recs, out->recs, size);
+	vfree(out->recs);
+	out->recs = recs;
+	out->cap = out->nr;
+	return 0;
+}
+
+/* Preserve the pinned folios of @out and their records. */
 static int memfd_luo_build(struct memfd_luo_out *out)
 {
-	struct folio *folio;
 	unsigned long i, n;
 	int err;
 
 	if (!out->nr)
 		return 0;
-	out->recs = vmalloc(array_size(out->nr, sizeof(*out->recs)));
-	if (!out->recs)
-		return -ENOMEM;
-	for (i = 0; i < out->nr; i++) {
-		folio = out->folios[i];
-		out->recs[i] = (struct memfd_luo_folio_ser) {
-			.phys = PFN_PHYS(folio_pfn(folio)),
-			.index = folio->index,
-			.order = folio_order(folio),
-			.flags = memfd_luo_folio_flags(folio),
-		};
-	}
+	err = memfd_luo_fit(out);
+	if (err)
+		return err;
 	for (i = 0; i < out->nr; i += n) {
 		n = memfd_luo_run(out->recs, i, out->nr);
 		err = memfd_luo_run_preserve(out, i, n, true);
