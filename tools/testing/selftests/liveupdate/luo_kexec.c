@@ -1093,6 +1093,156 @@ static int memfd_twice(int stage)
 }
 
 /*
+ * Folios that may not stay pinned where they are (in ZONE_MOVABLE here;
+ * KHO's scratch areas, CMA, are the case that matters) are moved before
+ * they are preserved, and only they: the kernel boots with movablecore=,
+ * so a memfd's new pages land in ZONE_MOVABLE.  A sparse 32 MiB memfd,
+ * data in its even MiBs: all of it moves out of ZONE_MOVABLE and holes stay
+ * holes.  In the next kernel its odd MiBs are written too, into
+ * ZONE_MOVABLE again, and it is preserved once more: the new MiBs move,
+ * the restored ones stay where they are, and every byte comes through.
+ */
+#define MOVABLE_SIZE	(32 * MB)
+#define MOVABLE_PAGES	(MOVABLE_SIZE / 4096)
+
+static unsigned long movable_lo, movable_hi;	/* ZONE_MOVABLE's PFNs */
+
+static void movable_zone(void)
+{
+	unsigned long start = 0, spanned = 0;
+	char line[256];
+	int in = 0;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	CHECK(f, "/proc/zoneinfo: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, ", zone "))
+			in = !!strstr(line, "Movable");
+		else if (in && sscanf(line, " spanned %lu", &spanned) != 1)
+			sscanf(line, " start_pfn: %lu", &start);
+	}
+	fclose(f);
+	CHECK(spanned, "no ZONE_MOVABLE (movablecore= not given?)");
+	movable_lo = start;
+	movable_hi = start + spanned;
+}
+
+/*
+ * The PFN of each page of the even (odd: @odd) MiBs of the memfd, read
+ * from /proc/self/pagemap through a shared mapping; the number of them in
+ * ZONE_MOVABLE.  Only MiBs that hold data are mapped (a fault in a
+ * hole would fill it).
+ */
+static unsigned long movable_pfns(int fd, int odd, uint64_t *pfn)
+{
+	unsigned long n = 0, i;
+	uint64_t ent;
+	char *map;
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+
+	CHECK(pm >= 0, "pagemap: %s", strerror(errno));
+	map = mmap(NULL, MOVABLE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
+	for (i = 0; i < MOVABLE_PAGES; i++) {
+		if ((i / 256) % 2 != odd)
+			continue;
+		if (i % 256 == 0)	/* map the MiB, without faults in holes */
+			CHECK(!madvise(map + i * 4096, MB, MADV_POPULATE_READ),
+			      "MADV_POPULATE_READ: %s", strerror(errno));
+		CHECK(pread(pm, &ent, 8, ((uintptr_t)map / 4096 + i) * 8) == 8,
+		      "pagemap: %s", strerror(errno));
+		CHECK(ent >> 63, "page %lu not present", i);
+		pfn[i] = ent & ((1ULL << 55) - 1);
+		CHECK(pfn[i], "no PFN in pagemap (not root?)");
+		n += pfn[i] >= movable_lo && pfn[i] < movable_hi;
+	}
+	munmap(map, MOVABLE_SIZE);
+	close(pm);
+	return n;
+}
+
+/* Whether the even (odd) MiBs hold seed + their number, or are holes. */
+static int movable_same(int fd, int odd, uint64_t seed)
+{
+	off_t off;
+
+	for (off = odd * MB; off < MOVABLE_SIZE; off += 2 * MB)
+		if (!same(fd, off, MB, seed == HOLE ? HOLE : seed + off / MB))
+			return 0;
+	return 1;
+}
+
+static void movable_fill(int fd, int odd, uint64_t seed)
+{
+	off_t off;
+
+	for (off = odd * MB; off < MOVABLE_SIZE; off += 2 * MB)
+		fill(fd, off, MB, seed + off / MB);
+}
+
+static int memfd_movable(int stage)
+{
+	static uint64_t before[MOVABLE_PAGES], after[MOVABLE_PAGES];
+	int lu = open_lu(), s, fd;
+	unsigned long i, moved = 0;
+	struct stat st;
+
+	movable_zone();
+	switch (stage) {
+	case 1:
+		s = luo_create_session(lu, "movable-1");
+		fd = new_memfd(MOVABLE_SIZE, 0);
+		movable_fill(fd, 0, 300);
+		CHECK(movable_pfns(fd, 0, before) == MOVABLE_PAGES / 2,
+		      "the memfd's pages are not all in ZONE_MOVABLE");
+		CHECK_RET(0, luo_preserve(s, fd, 1));
+		CHECK(movable_pfns(fd, 0, after) == 0,
+		      "preserve left pages in ZONE_MOVABLE");
+		CHECK(movable_same(fd, 0, 300) && movable_same(fd, 1, HOLE),
+		      "data or holes changed by the move");
+		CHECK(!fstat(fd, &st) && st.st_blocks == MOVABLE_SIZE / 2 / 512,
+		      "%ld blocks, not 16 MiB", (long)st.st_blocks);
+		close(fd);
+		hold(lu);
+	case 2:
+		s = luo_retrieve_session(lu, "movable-1");
+		fd = luo_retrieve(s, 1);
+		CHECK(fd >= 0, "first update: %s", strerror(-fd));
+		CHECK(movable_same(fd, 0, 300) && movable_same(fd, 1, HOLE),
+		      "first update: data or holes");
+		CHECK_RET(0, luo_finish(s));
+		close(s);
+		CHECK(movable_pfns(fd, 0, before) == 0,
+		      "restored pages in ZONE_MOVABLE");
+		movable_fill(fd, 1, 400);
+		CHECK(movable_pfns(fd, 1, before) == MOVABLE_PAGES / 2,
+		      "the new pages are not all in ZONE_MOVABLE");
+		s = luo_create_session(lu, "movable-2");
+		CHECK_RET(0, luo_preserve(s, fd, 1));
+		CHECK(movable_pfns(fd, 0, after) == 0 &&
+		      movable_pfns(fd, 1, after) == 0,
+		      "preserve left pages in ZONE_MOVABLE");
+		for (i = 0; i < MOVABLE_PAGES; i++)
+			moved += before[i] != after[i];
+		CHECK(moved == MOVABLE_PAGES / 2,
+		      "%lu pages moved, not just the %lu new ones", moved,
+		      (unsigned long)MOVABLE_PAGES / 2);
+		close(fd);
+		hold(lu);
+	}
+	s = luo_retrieve_session(lu, "movable-2");
+	fd = luo_retrieve(s, 1);
+	CHECK(fd >= 0, "second update: %s", strerror(-fd));
+	CHECK(movable_same(fd, 0, 300) && movable_same(fd, 1, 400),
+	      "second update: data");
+	CHECK(!fstat(fd, &st) && st.st_blocks == MOVABLE_SIZE / 512,
+	      "second update: %ld blocks, not 32 MiB", (long)st.st_blocks);
+	CHECK_RET(0, luo_finish(s));
+	close(s);
+	return 0;
+}
+
+/*
  * make bench: preserving and retrieving a populated 1 GiB memfd against
  * writing it once, and (with the host's transition times) the blackout of
  * a live update that carries it against one that carries nothing.
@@ -1263,6 +1413,7 @@ static const struct {
 	{ "memfd", memfd },
 	{ "memfd_unretrieved", memfd_unretrieved },
 	{ "memfd_twice", memfd_twice },
+	{ "memfd_movable", memfd_movable },
 	{ "memfd_hugetlb", memfd_hugetlb },
 	{ "memfd_bench", memfd_bench },
 	{ "demo", demo },
