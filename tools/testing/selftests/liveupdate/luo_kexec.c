@@ -1243,6 +1243,63 @@ static int memfd_movable(int stage)
 }
 
 /*
+ * A hugetlb memfd of gigantic (1 GiB) pages is refused with EOPNOTSUPP
+ * (KHO restores folios of at most MAX_PAGE_ORDER), and left as it was:
+ * its page and data in place, its size not frozen, the token unused.
+ * Needs a CPU with 1 GiB pages and hugepagesz=1G hugepages=1 (at run
+ * time a free 1 GiB-aligned range is a matter of luck); with kho_scratch=
+ * sizes, as the reserved page would count as an early reservation when
+ * KHO sizes its scratch areas.
+ */
+#define GIGANTIC_DIR	"/sys/kernel/mm/hugepages/hugepages-1048576kB/"
+#define GIGANTIC_FREE	GIGANTIC_DIR "free_hugepages"
+#define MFD_HUGE_1G	(30U << 26)	/* MFD_HUGE_1GB */
+
+static long gigantic_free(void)
+{
+	long n = -1;
+	FILE *f = fopen(GIGANTIC_FREE, "r");
+
+	CHECK(f, "%s: %s (hugepagesz=1G not given?)", GIGANTIC_FREE,
+	      strerror(errno));
+	CHECK(fscanf(f, "%ld", &n) == 1, "%s: unreadable", GIGANTIC_FREE);
+	fclose(f);
+	return n;
+}
+
+static int memfd_gigantic(int stage)
+{
+	int lu = open_lu(), s = luo_create_session(lu, "gigantic"), fd, small;
+	uint64_t *map;
+	size_t i;
+
+	CHECK(gigantic_free() == 1, "no free 1 GiB page (hugepages=1?)");
+	fd = memfd_create("gigantic", MFD_HUGETLB | MFD_HUGE_1G);
+	CHECK(fd >= 0, "memfd_create: %s", strerror(errno));
+	CHECK(!ftruncate(fd, GIB), "ftruncate: %s", strerror(errno));
+	map = mmap(NULL, GIB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
+	for (i = 0; i < MB / 8; i++)
+		map[i] = pattern(500, i);
+	CHECK(gigantic_free() == 0, "the memfd has no gigantic page");
+
+	CHECK_RET(-EOPNOTSUPP, luo_preserve(s, fd, 1));
+	for (i = 0; i < MB / 8; i++)
+		CHECK(map[i] == pattern(500, i), "data changed at word %zu", i);
+	CHECK(gigantic_free() == 0, "the refused preserve freed the page");
+	small = new_memfd(MB, 0);
+	CHECK_RET(0, luo_preserve(s, small, 1));	/* token 1 unused */
+	munmap(map, GIB);
+	CHECK(!ftruncate(fd, 0), "the size stayed frozen: %s", strerror(errno));
+	CHECK(gigantic_free() == 1, "truncating did not free the page");
+	close(fd);
+	close(small);
+	close(s);
+	close(lu);
+	return 0;
+}
+
+/*
  * make bench: preserving and retrieving a populated 1 GiB memfd against
  * writing it once, and (with the host's transition times) the blackout of
  * a live update that carries it against one that carries nothing.
@@ -1414,6 +1471,7 @@ static const struct {
 	{ "memfd_unretrieved", memfd_unretrieved },
 	{ "memfd_twice", memfd_twice },
 	{ "memfd_movable", memfd_movable },
+	{ "memfd_gigantic", memfd_gigantic },
 	{ "memfd_hugetlb", memfd_hugetlb },
 	{ "memfd_bench", memfd_bench },
 	{ "demo", demo },

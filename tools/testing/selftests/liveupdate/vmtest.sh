@@ -8,6 +8,7 @@
 #   -m MEM      guest memory (default 2G)
 #   -T SECS     timeout for the whole run, all stages (default 300)
 #   -a ARGS     extra kernel command line
+#   -c CPU      QEMU CPU model (default: QEMU's), e.g. qemu64,+pdpe1gb
 #   -s STAGES   number of boots the test must reach (default: as it goes)
 #   -P          back all guest memory before the guest starts and lock it,
 #               as real RAM is: timings then do not include the host
@@ -29,15 +30,15 @@
 
 set -u -o pipefail
 
-mem=2G timeout=300 append="" stages="" kunit=0 verbose=0 prealloc=""
+mem=2G timeout=300 append="" stages="" kunit=0 verbose=0 prealloc="" cpu=""
 kernel="" initrd="" test="" out=""
 
 usage() {
-	sed -n '5,13s/^# \{0,1\}//p' "$0" >&2
+	sed -n '7,19s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
-while getopts "k:i:t:o:m:T:a:s:PKv" opt; do
+while getopts "k:i:t:o:m:T:a:c:s:PKv" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	i) initrd=$OPTARG ;;
@@ -46,6 +47,7 @@ while getopts "k:i:t:o:m:T:a:s:PKv" opt; do
 	m) mem=$OPTARG ;;
 	T) timeout=$OPTARG ;;
 	a) append=$OPTARG ;;
+	c) cpu=$OPTARG ;;
 	s) stages=$OPTARG ;;
 	P) prealloc="-mem-prealloc -overcommit mem-lock=on" ;;
 	K) kunit=1 ;;
@@ -99,7 +101,8 @@ cmdline="console=ttyS0 intel_iommu=on kho=on liveupdate=on retain_initrd panic=-
 cmdline+=" lu_test=$test lu_stage=1 $append"
 
 timeout -k 10 "$timeout" qemu-system-x86_64 \
-	-M q35,kernel-irqchip=split -accel tcg -smp 2 -m "$mem" $prealloc \
+	-M q35,kernel-irqchip=split -accel tcg ${cpu:+-cpu "$cpu"} -smp 2 \
+	-m "$mem" $prealloc \
 	-nodefaults -display none -no-reboot \
 	-device intel-iommu,intremap=on -device edu \
 	-serial "file:$console" -serial stdio \
