@@ -209,13 +209,28 @@ static void memfd_luo_add(struct memfd_luo_out *out, struct folio *folio)
 #define MEMFD_LUO_WALK_BATCH	256
 
 /*
+ * Pin the folios recorded in @out since @*start, with the xarray lock
+ * still held; on failure forget them, as they are not ours to unpin.
+ */
+static int memfd_luo_pin_new(struct memfd_luo_out *out, unsigned long *start)
+{
+	int err = pin_folios(out->folios + *start, out->nr - *start);
+
+	if (err)
+		out->nr = *start;
+	*start = out->nr;
+	return err;
+}
+
+/*
  * Pin and record the folios of @file from page @*index to @last in one
  * walk of its page cache.  The xarray lock keeps each folio in the page
  * cache, and so its reference count above zero: the pin is one add to
- * that count.  memfd_pin_folios() takes a reference, adds the pin and
- * drops the reference, then goes over the folios again to see whether
- * they may stay where they are; for a GiB of order-0 folios that was most
- * of the time preserving took.
+ * that count, taken for a batch of folios at a time before the lock is
+ * dropped.  memfd_pin_folios() takes a reference, adds the pin and drops
+ * the reference, then goes over the folios again to see whether they may
+ * stay where they are; for a GiB of order-0 folios that was most of the
+ * time preserving took.
  *
  * Returns 0 when done; -EAGAIN if the file grew past the room in @out
  * under us; or 1, with @*index at it, at a folio that needs more than a
@@ -226,9 +241,9 @@ static int memfd_luo_walk(struct memfd_luo_out *out, struct file *file,
 			  pgoff_t *index, pgoff_t last)
 {
 	XA_STATE(xas, &file->f_mapping->i_pages, *index);
-	unsigned int batch = 0;
+	unsigned long start = out->nr;
 	struct folio *folio;
-	int ret = 0;
+	int ret = 0, err;
 
 	xas_lock_irq(&xas);
 	xas_for_each(&xas, folio, last) {
@@ -243,20 +258,20 @@ static int memfd_luo_walk(struct memfd_luo_out *out, struct file *file,
 			ret = -EAGAIN;
 			break;
 		}
-		ret = try_grab_folio(folio, 1, FOLL_PIN);
+		memfd_luo_add(out, folio);
+		if (out->nr - start < MEMFD_LUO_WALK_BATCH)
+			continue;
+		ret = memfd_luo_pin_new(out, &start);
 		if (ret)
 			break;
-		memfd_luo_add(out, folio);
-		if (++batch == MEMFD_LUO_WALK_BATCH) {
-			batch = 0;
-			xas_pause(&xas);
-			xas_unlock_irq(&xas);
-			cond_resched();
-			xas_lock_irq(&xas);
-		}
+		xas_pause(&xas);
+		xas_unlock_irq(&xas);
+		cond_resched();
+		xas_lock_irq(&xas);
 	}
+	err = memfd_luo_pin_new(out, &start);
 	xas_unlock_irq(&xas);
-	return ret;
+	return err ? err : ret;
 }
 
 /* The last page, up to @last, of the run of folios from page @index on. */
