@@ -228,8 +228,11 @@ static unsigned int kho_block_order(unsigned long pfn, unsigned long end)
  *
  * The next kernel gets the range back as order-0 pages with
  * kho_restore_pages().  The range is recorded as the fewest naturally
- * aligned blocks, so a large range costs little metadata.  On failure
- * nothing stays preserved.
+ * aligned blocks of at most MAX_PAGE_ORDER, so a large range costs little
+ * metadata.  No block spans a page whose frame number is a multiple of
+ * MAX_ORDER_NR_PAGES, so the next kernel may also restore the range in
+ * pieces cut at such pages (several CPUs can then share the work).  On
+ * failure nothing stays preserved.
  *
  * Return: 0 or an error as for kho_preserve_folio().
  */
@@ -398,8 +401,9 @@ EXPORT_SYMBOL_GPL(kho_restore_folio);
 
 /**
  * kho_restore_pages - get preserved pages back after kexec
- * @phys: physical address of the first page, as preserved
- * @nr_pages: number of pages, as preserved
+ * @phys: physical address of the first page, as preserved, or of a piece
+ *	of the range cut as kho_preserve_pages() allows
+ * @nr_pages: number of pages, likewise
  *
  * The range comes back as order-0 pages with one reference each.  Nothing
  * is restored unless the whole range is restorable.
