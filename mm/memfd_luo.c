@@ -117,7 +117,8 @@ static bool *memfd_luo_size_frozen(struct file *file)
  * adjacent physical addresses (at least 1).  Such a run is preserved, and
  * restored, as one range of pages: far fewer KHO blocks than one per
  * folio, as a memfd's pages are mostly contiguous.  Both kernels cut the
- * runs by this rule alone.
+ * runs by this rule; the next kernel may cut one further only where
+ * kho_preserve_pages() allows it (memfd_luo_split()).
  */
 static unsigned long memfd_luo_run(const struct memfd_luo_folio_ser *recs,
 				   unsigned long i, unsigned long nr)
@@ -565,7 +566,7 @@ static bool memfd_luo_run_restore(const struct memfd_luo_folio_ser *recs,
 	return true;
 }
 
-/* Restore and free the folios of @recs from @from (a run's start) on. */
+/* Restore and free the folios of records [@from, @nr) of @recs: both run boundaries. */
 static void memfd_luo_free_recs(const struct memfd_luo_folio_ser *recs,
 				unsigned long from, unsigned long nr)
 {
@@ -652,29 +653,46 @@ static bool memfd_luo_rec_valid(const struct memfd_luo_folio_ser *rec,
 	       IS_ALIGNED(rec->phys, PAGE_SIZE << rec->order);
 }
 
-/* Restore the folios of @recs into @in, ready for the page cache. */
-static int memfd_luo_restore_folios(struct memfd_luo_in *in,
-				    const struct memfd_luo_folio_ser *recs)
-{
-	unsigned long nr = in->ser->nr_folios, i, j, n;
-	pgoff_t next = 0;
-	struct folio *folio;
+/*
+ * A part of the folio list of a memfd, restored by one CPU: records
+ * [@start, @end), of which [@start, @done) are restored.
+ */
+struct memfd_luo_part {
+	struct work_struct work;
+	const struct memfd_luo_folio_ser *recs;
+	const struct memfd_luo_ser *ser;
+	struct folio **folios;
+	unsigned long start, end, done;
+	int err;
+};
 
-	in->folios = kvmalloc_array(nr, sizeof(*in->folios), GFP_KERNEL);
-	if (!in->folios)
-		return -ENOMEM;
-	for (i = 0; i < nr; i += n) {
-		n = memfd_luo_run(recs, i, nr);
+/* Restore the folios of @part, ready for the page cache. */
+static int memfd_luo_restore_part(struct memfd_luo_part *part)
+{
+	const struct memfd_luo_folio_ser *recs = part->recs, *prev;
+	unsigned long i, j, n;
+	struct folio *folio;
+	pgoff_t next = 0;
+
+	if (part->start) {
+		/* The other part checks it; only its end is needed here. */
+		prev = &recs[part->start - 1];
+		if (prev->order > MAX_PAGE_ORDER)
+			return -EINVAL;
+		next = prev->index + (1UL << prev->order);
+	}
+	for (i = part->start; i < part->end; i += n) {
+		n = memfd_luo_run(recs, i, part->end);
 		for (j = i; j < i + n; j++) {
-			if (!memfd_luo_rec_valid(&recs[j], next, in->ser))
+			if (!memfd_luo_rec_valid(&recs[j], next, part->ser))
 				return -EINVAL;
 			next = recs[j].index + (1UL << recs[j].order);
 		}
-		if (!memfd_luo_run_restore(recs, i, n, in->folios + i))
+		if (!memfd_luo_run_restore(recs, i, n, part->folios + i))
 			return -EINVAL;
-		in->nr = i + n;
+		part->done = i + n;
 		for (j = i; j < i + n; j++) {
-			folio = in->folios[j];
+			folio = part->folios[j];
 			if (folio_order(folio) != recs[j].order)
 				return -EINVAL;
 			folio->index = recs[j].index;
@@ -685,6 +703,88 @@ static int memfd_luo_restore_folios(struct memfd_luo_in *in,
 		}
 	}
 	return 0;
+}
+
+static void memfd_luo_restore_work(struct work_struct *work)
+{
+	struct memfd_luo_part *part = container_of(work, typeof(*part), work);
+
+	part->err = memfd_luo_restore_part(part);
+}
+
+/* Fewer records than this are restored by one CPU. */
+#define MEMFD_LUO_SPLIT_MIN	32768
+
+/*
+ * Where to cut @recs in two parts for two CPUs, from the middle on: where
+ * a run ends, or inside a run at a page aligned to MAX_ORDER_NR_PAGES,
+ * where kho_preserve_pages() lets a range of pages be restored in pieces
+ * (runs are long: a GiB written at once is a few dozen).  @nr for no
+ * second part: a short list or a single CPU.  A run goes on at @i while
+ * record @i is an order-0 folio right after the order-0 folio of record
+ * @i - 1.
+ */
+static unsigned long memfd_luo_split(const struct memfd_luo_folio_ser *recs,
+				     unsigned long nr)
+{
+	unsigned long i;
+
+	if (nr < MEMFD_LUO_SPLIT_MIN || num_online_cpus() < 2)
+		return nr;
+	for (i = nr / 2; i < nr; i++)
+		if (recs[i].order || recs[i - 1].order ||
+		    recs[i].phys != recs[i - 1].phys + PAGE_SIZE ||
+		    IS_ALIGNED(recs[i].phys, PAGE_SIZE << MAX_PAGE_ORDER))
+			return i;
+	return nr;
+}
+
+/*
+ * Restore the folios of @recs into @in, ready for the page cache; a long
+ * list in two parts, the second on another CPU: restoring a GiB is a
+ * quarter of a million folios to set up while the VMM waits.  On failure
+ * everything is freed: what was restored, and the memory of the rest.
+ */
+static int memfd_luo_restore_folios(struct memfd_luo_in *in,
+				    const struct memfd_luo_folio_ser *recs)
+{
+	unsigned long nr = in->ser->nr_folios, mid, i, j;
+	struct memfd_luo_part part[2];
+	int err;
+
+	in->folios = kvmalloc_array(nr, sizeof(*in->folios), GFP_KERNEL);
+	if (!in->folios)
+		return -ENOMEM;
+	mid = memfd_luo_split(recs, nr);
+	for (i = 0; i < 2; i++)
+		part[i] = (struct memfd_luo_part) {
+			.recs = recs,
+			.ser = in->ser,
+			.folios = in->folios,
+			.start = i ? mid : 0,
+			.end = i ? nr : mid,
+			.done = i ? mid : 0,
+		};
+	if (mid < nr) {
+		INIT_WORK_ONSTACK(&part[1].work, memfd_luo_restore_work);
+		queue_work(system_unbound_wq, &part[1].work);
+	}
+	err = memfd_luo_restore_part(&part[0]);
+	if (mid < nr) {
+		flush_work(&part[1].work);
+		destroy_work_on_stack(&part[1].work);
+		err = err ?: part[1].err;
+	}
+	if (!err) {
+		in->nr = nr;
+		return 0;
+	}
+	for (i = 0; i < 2; i++) {
+		for (j = part[i].start; j < part[i].done; j++)
+			folio_put(in->folios[j]);
+		memfd_luo_free_recs(recs, part[i].done, part[i].end);
+	}
+	return err;
 }
 
 /*
@@ -708,10 +808,8 @@ static int memfd_luo_in_take(struct memfd_luo_in *in, u64 phys)
 		return -EINVAL;
 	}
 	err = memfd_luo_restore_folios(in, recs);
-	if (err) {
-		memfd_luo_free_recs(recs, in->nr, in->ser->nr_folios);
+	if (err)
 		memfd_luo_in_put(in);
-	}
 	vfree(recs);
 	return err;
 }
