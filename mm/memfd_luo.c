@@ -33,6 +33,7 @@
 
 #define pr_fmt(fmt) "memfd_luo: " fmt
 
+#include <linux/debugfs.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/hugetlb.h>
@@ -503,6 +504,37 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 	kfree(out);
 }
 
+#ifdef CONFIG_LIVEUPDATE_TEST
+/*
+ * For the tests of malformed handover data (LIVEUPDATE_TEST): with
+ * memfd_luo/corrupt set in debugfs, the next memfd frozen gets a record,
+ * three quarters down its list, whose index goes back, which the next
+ * kernel must refuse.
+ */
+static bool memfd_luo_corrupt;
+
+static void memfd_luo_break(struct memfd_luo_out *out)
+{
+	unsigned long i = max(out->nr / 4 * 3, 1UL);
+
+	if (!memfd_luo_corrupt || out->nr < 2)
+		return;
+	memfd_luo_corrupt = false;
+	out->recs[i].index = out->recs[i - 1].index;
+	pr_warn("test: record %lu of %lu made malformed\n", i, out->nr);
+}
+
+static void __init memfd_luo_debugfs(void)
+{
+	debugfs_create_bool("corrupt", 0600,
+			    debugfs_create_dir("memfd_luo", NULL),
+			    &memfd_luo_corrupt);
+}
+#else
+static void memfd_luo_break(struct memfd_luo_out *out) { }
+static void __init memfd_luo_debugfs(void) { }
+#endif
+
 /*
  * At the reboot: take up folios that appeared in holes since the preserve,
  * and record the file position and each folio's state as they are now.
@@ -521,6 +553,8 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	}
 	for (i = 0; !err && i < out->nr; i++)
 		out->recs[i].flags = memfd_luo_folio_flags(out->folios[i]);
+	if (!err)
+		memfd_luo_break(out);
 	out->ser->pos = args->file->f_pos;
 	inode_unlock(inode);
 	return err;
@@ -1036,6 +1070,7 @@ static int __init memfd_luo_init(void)
 	err = liveupdate_register_file_handler(&memfd_luo_handler);
 	if (err)
 		pr_err("cannot register the memfd handler (%d)\n", err);
+	memfd_luo_debugfs();
 	return 0;
 }
 late_initcall(memfd_luo_init);
