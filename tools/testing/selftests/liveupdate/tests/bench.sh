@@ -40,7 +40,13 @@ case $1 in
 2)
 	us=$(dmesg | sed -n 's/.*KHO: [0-9]* preserved blocks reserved in \([0-9]*\) us.*/\1/p')
 	[ -n "$us" ] || fail "no reservation time in the log"
-	bench kho_boot_reserve_2g_ms "$(awk -v u=$us 'BEGIN { printf "%.1f", u / 1000 }')" ms
+	# 0 us for 2 GiB: the boot's clock was not running yet (under TCG
+	# the early TSC calibration sometimes fails); no figure then.
+	if [ "$us" -gt 0 ]; then
+		bench kho_boot_reserve_2g_ms "$(awk -v u=$us 'BEGIN { printf "%.1f", u / 1000 }')" ms
+	else
+		say "kho_boot_reserve_2g_ms not measured: the reservation ran before this boot's clock started"
+	fi
 	cat $T/bench_restore
 	grep -q 'failed 0$' $T/bench_restore || fail "some folios could not be restored"
 	awk -v w0="$(arg lu_write0)" -v w9="$(arg lu_write9)" '$1 == "order" {
