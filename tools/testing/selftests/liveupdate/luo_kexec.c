@@ -592,6 +592,16 @@ static int new_memfd(size_t size, unsigned int flags)
 	return fd;
 }
 
+/* Preserve in @s, as @token, a new memfd of @size filled with @seed. */
+static void preserve_filled(int s, size_t size, uint64_t seed, uint64_t token)
+{
+	int fd = new_memfd(size, 0);
+
+	fill(fd, 0, size, seed);
+	CHECK_RET(0, luo_preserve(s, fd, token));
+	close(fd);
+}
+
 static long mem_kb(const char *field)
 {
 	char line[128];
@@ -862,16 +872,9 @@ static int memfd_unretrieved(int stage)
 
 	switch (stage) {
 	case 1:
-		s = luo_create_session(lu, "unretrieved");
-		fd = new_memfd(BIG_SIZE, 0);
-		fill(fd, 0, BIG_SIZE, 9);
-		CHECK_RET(0, luo_preserve(s, fd, 1));
-		close(fd);
-		s = luo_create_session(lu, "left");
-		fd = new_memfd(BIG_SIZE, 0);
-		fill(fd, 0, BIG_SIZE, 10);
-		CHECK_RET(0, luo_preserve(s, fd, 1));
-		close(fd);
+		preserve_filled(luo_create_session(lu, "unretrieved"), BIG_SIZE,
+				9, 1);
+		preserve_filled(luo_create_session(lu, "left"), BIG_SIZE, 10, 1);
 		hold(lu);
 	case 2:
 		s = luo_retrieve_session(lu, "unretrieved");
@@ -1317,11 +1320,7 @@ static int memfd_corrupt(int stage)
 		f = fopen("/sys/kernel/debug/memfd_luo/corrupt", "w");
 		CHECK(f && fputs("Y", f) >= 0 && !fclose(f),
 		      "memfd_luo/corrupt: %s", strerror(errno));
-		s = luo_create_session(lu, "corrupt");
-		fd = new_memfd(BIG_SIZE, 0);
-		fill(fd, 0, BIG_SIZE, 13);
-		CHECK_RET(0, luo_preserve(s, fd, 1));
-		close(fd);
+		preserve_filled(luo_create_session(lu, "corrupt"), BIG_SIZE, 13, 1);
 		hold(lu);
 	}
 	s = luo_retrieve_session(lu, "corrupt");
