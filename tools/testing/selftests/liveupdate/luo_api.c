@@ -813,7 +813,7 @@ TEST_F(session, memfd_preserve)
 	close(fd);
 }
 
-static long vmstat(const char *name)
+static long vm_counter(const char *name)
 {
 	char key[64];
 	long v, found = -1;
@@ -838,7 +838,7 @@ static long pins_held(void)
 	if (fd < 0 || write(fd, "1", 1) != 1)
 		return -1;
 	close(fd);
-	return vmstat("nr_foll_pin_acquired") - vmstat("nr_foll_pin_released");
+	return vm_counter("nr_foll_pin_acquired") - vm_counter("nr_foll_pin_released");
 }
 
 /*
