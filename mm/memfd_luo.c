@@ -114,6 +114,17 @@ static bool *memfd_luo_size_frozen(struct file *file)
 }
 
 /*
+ * Whether record @i (not the first) goes on the run of record @i - 1: an
+ * order-0 folio right after the order-0 folio of @i - 1.
+ */
+static bool memfd_luo_continues(const struct memfd_luo_folio_ser *recs,
+				unsigned long i)
+{
+	return !recs[i].order && !recs[i - 1].order &&
+	       recs[i].phys == recs[i - 1].phys + PAGE_SIZE;
+}
+
+/*
  * The number of records from @i on that are one run of order-0 folios at
  * adjacent physical addresses (at least 1).  Such a run is preserved, and
  * restored, as one range of pages: far fewer KHO blocks than one per
@@ -126,10 +137,7 @@ static unsigned long memfd_luo_run(const struct memfd_luo_folio_ser *recs,
 {
 	unsigned long n = 1;
 
-	if (recs[i].order)
-		return 1;
-	while (i + n < nr && !recs[i + n].order &&
-	       recs[i + n].phys == recs[i].phys + n * PAGE_SIZE)
+	while (i + n < nr && memfd_luo_continues(recs, i + n))
 		n++;
 	return n;
 }
@@ -330,11 +338,12 @@ static int memfd_luo_pin(struct memfd_luo_out *out, struct file *file)
 {
 	loff_t size = i_size_read(file_inode(file));
 	unsigned long cap = file->f_mapping->nrpages;
-	pgoff_t index = 0;
+	pgoff_t index = 0, last;
 	int ret;
 
 	if (!size)
 		return 0;
+	last = (size - 1) >> PAGE_SHIFT;
 	if (is_file_hugepages(file))
 		cap >>= huge_page_order(hstate_file(file));
 	cap += 64;	/* faults may fill holes meanwhile */
@@ -343,12 +352,10 @@ static int memfd_luo_pin(struct memfd_luo_out *out, struct file *file)
 	if (!out->folios || !out->recs)
 		return -ENOMEM;
 	out->cap = cap;
-	while ((ret = memfd_luo_walk(out, file, &index,
-				     (size - 1) >> PAGE_SHIFT)) > 0) {
+	while ((ret = memfd_luo_walk(out, file, &index, last)) > 0) {
 		if (out->nr == out->cap)
 			return -EAGAIN;
-		ret = memfd_luo_pin_slow(out, file, &index,
-					 (size - 1) >> PAGE_SHIFT);
+		ret = memfd_luo_pin_slow(out, file, &index, last);
 		if (ret)
 			break;
 	}
@@ -754,9 +761,7 @@ static void memfd_luo_restore_work(struct work_struct *work)
  * a run ends, or inside a run at a page aligned to MAX_ORDER_NR_PAGES,
  * where kho_preserve_pages() lets a range of pages be restored in pieces
  * (runs are long: a GiB written at once is a few dozen).  @nr for no
- * second part: a short list or a single CPU.  A run goes on at @i while
- * record @i is an order-0 folio right after the order-0 folio of record
- * @i - 1.
+ * second part: a short list or a single CPU.
  */
 static unsigned long memfd_luo_split(const struct memfd_luo_folio_ser *recs,
 				     unsigned long nr)
@@ -766,8 +771,7 @@ static unsigned long memfd_luo_split(const struct memfd_luo_folio_ser *recs,
 	if (nr < MEMFD_LUO_SPLIT_MIN || num_online_cpus() < 2)
 		return nr;
 	for (i = nr / 2; i < nr; i++)
-		if (recs[i].order || recs[i - 1].order ||
-		    recs[i].phys != recs[i - 1].phys + PAGE_SIZE ||
+		if (!memfd_luo_continues(recs, i) ||
 		    IS_ALIGNED(recs[i].phys, PAGE_SIZE << MAX_PAGE_ORDER))
 			return i;
 	return nr;

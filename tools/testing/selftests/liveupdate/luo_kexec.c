@@ -1399,7 +1399,7 @@ static void boot_reserve_bench(void)
 		if (us)
 			bench("kho_boot_reserve_1g_memfd_ms", us / 1000.0, "ms");
 		else
-			say("kho_boot_reserve_1g_memfd_ms not measured: the reservation ran before this boot's clock started");
+			say("kho_boot_reserve_1g_memfd_ms not measured: no clock yet");
 	}
 	if (f)
 		pclose(f);
