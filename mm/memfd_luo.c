@@ -791,8 +791,10 @@ static int memfd_luo_restore_folios(struct memfd_luo_in *in,
 	int err;
 
 	in->folios = kvmalloc_array(nr, sizeof(*in->folios), GFP_KERNEL);
-	if (!in->folios)
+	if (!in->folios) {
+		memfd_luo_free_recs(recs, 0, nr);
 		return -ENOMEM;
+	}
 	mid = memfd_luo_split(recs, nr);
 	for (i = 0; i < 2; i++)
 		part[i] = (struct memfd_luo_part) {
