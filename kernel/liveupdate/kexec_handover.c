@@ -34,9 +34,6 @@
 #include "../../mm/internal.h"
 #include "kexec_handover_internal.h"
 
-/* Most scratch areas this kernel takes from the previous one. */
-#define KHO_MAX_SCRATCH		16
-
 /*
  * A restorable block has page->private = KHO_PAGE_MAGIC | order on its
  * first page, written when the block is reserved at boot and cleared by the
@@ -117,7 +114,9 @@ static struct {
 	struct mutex lock;	/* subtrees and the FDT */
 	struct list_head subtrees;
 	bool ready;
-	int corrupt;		/* KEXEC_HANDOVER_DEBUG: break the handover */
+#ifdef CONFIG_KEXEC_HANDOVER_DEBUG
+	int corrupt;		/* how to break the handover */
+#endif
 } kho_out = {
 	.lock = __MUTEX_INITIALIZER(kho_out.lock),
 	.subtrees = LIST_HEAD_INIT(kho_out.subtrees),
@@ -660,9 +659,97 @@ EXPORT_SYMBOL_GPL(kho_restore_vmalloc);
  * Subtrees and the root FDT
  */
 
-/* Test-only corruptions of the outgoing handover (KEXEC_HANDOVER_DEBUG). */
-enum { KHO_CORRUPT_NONE, KHO_CORRUPT_MAP, KHO_CORRUPT_FDT };
+/*
+ * Test-only breakage (KEXEC_HANDOVER_DEBUG), so that tests can check that
+ * the next kernel refuses a broken handover and runs on: debugfs
+ * kho/out/corrupt breaks the outgoing handover, and kho_debug_fail= on the
+ * command line makes a step of the boot intake fail as memblock would.
+ * Production kernels have none of it.
+ */
+#ifdef CONFIG_KEXEC_HANDOVER_DEBUG
+enum {
+	KHO_CORRUPT_NONE,
+	KHO_CORRUPT_MAP,	/* the map is outside RAM */
+	KHO_CORRUPT_FDT,	/* the root FDT has no header */
+	KHO_CORRUPT_OVERLAP,	/* an order-1 block over a preserved page */
+	KHO_CORRUPT_REPEAT,	/* a bitmap chunk listed twice */
+	KHO_CORRUPT_CYCLE,	/* the directory chain loops */
+};
+
+static const char * const kho_corrupt_names[] = {
+	"none", "map", "fdt", "overlap", "repeat", "cycle",
+};
+
 #define KHO_BOGUS_PHYS		BIT_ULL(50)	/* beyond any RAM */
+
+static u64 kho_debug_map(u64 map)
+{
+	return kho_out.corrupt == KHO_CORRUPT_MAP ? KHO_BOGUS_PHYS : map;
+}
+
+static void kho_debug_fdt(void *fdt)
+{
+	if (kho_out.corrupt == KHO_CORRUPT_FDT)
+		fdt_set_magic(fdt, 0);
+}
+
+/* Break the tracker's handover as @mode says; nothing can undo it. */
+static int kho_debug_break_map(int mode)
+{
+	struct kho_track *track = &kho_out.track;
+	struct kho_map_page *tail;
+	unsigned long idx = 0, *bitmap, bit;
+
+	switch (mode) {
+	case KHO_CORRUPT_OVERLAP:
+		bitmap = xa_find(&track->chunks[0], &idx, ULONG_MAX, XA_PRESENT);
+		bit = bitmap ? find_first_bit(bitmap, KHO_CHUNK_BITS) :
+			       KHO_CHUNK_BITS;
+		if (bit == KHO_CHUNK_BITS)
+			return -ENOENT;	/* no order-0 page to overlap */
+		return kho_track_add(track, (idx * KHO_CHUNK_BITS + bit) & ~1UL, 1);
+	case KHO_CORRUPT_REPEAT:
+		guard(mutex)(&track->lock);
+		tail = track->tail;
+		if (!track->head->nr || tail->nr == KHO_MAP_ENTRIES)
+			return -ENOSPC;
+		tail->entries[tail->nr++] = track->head->entries[0];
+		return 0;
+	case KHO_CORRUPT_CYCLE:
+		guard(mutex)(&track->lock);
+		track->tail->next = virt_to_phys(track->head);
+		return 0;
+	}
+	return 0;
+}
+
+static char kho_debug_fail_step[16] __initdata;
+
+static int __init kho_parse_debug_fail(char *p)
+{
+	strscpy(kho_debug_fail_step, p ?: "", sizeof(kho_debug_fail_step));
+	return 0;
+}
+early_param("kho_debug_fail", kho_parse_debug_fail);
+
+/*
+ * Whether the @nth memblock call of boot intake step @step ("populate",
+ * "reserve") is to fail: kho_debug_fail=STEP makes the second one fail,
+ * or the first if there is only one.
+ */
+static bool __init kho_debug_fail(const char *step, unsigned long nth)
+{
+	return !strcmp(kho_debug_fail_step, step) &&
+	       nth == (strcmp(step, "reserve") ? 1 : 2);
+}
+#else
+static inline u64 kho_debug_map(u64 map) { return map; }
+static inline void kho_debug_fdt(void *fdt) { }
+static inline bool kho_debug_fail(const char *step, unsigned long nth)
+{
+	return false;
+}
+#endif
 
 /* Rewrite the outgoing root FDT from the subtree list; kho_out.lock held. */
 static int kho_out_build_fdt(void)
@@ -676,8 +763,7 @@ static int kho_out_build_fdt(void)
 	err |= fdt_begin_node(fdt, "");
 	err |= fdt_property_string(fdt, "compatible", KHO_FDT_COMPATIBLE);
 	err |= fdt_property_u64(fdt, KHO_FDT_MAP,
-				kho_out.corrupt == KHO_CORRUPT_MAP ? KHO_BOGUS_PHYS :
-				virt_to_phys(kho_out.track.head));
+				kho_debug_map(virt_to_phys(kho_out.track.head)));
 	list_for_each_entry(st, &kho_out.subtrees, list) {
 		err |= fdt_begin_node(fdt, st->name);
 		err |= fdt_property_u64(fdt, KHO_FDT_BLOB, virt_to_phys(st->blob));
@@ -686,8 +772,7 @@ static int kho_out_build_fdt(void)
 	}
 	err |= fdt_end_node(fdt);
 	err |= fdt_finish(fdt);
-	if (kho_out.corrupt == KHO_CORRUPT_FDT)
-		fdt_set_magic(fdt, 0);
+	kho_debug_fdt(fdt);
 	return err ? -ENOSPC : 0;
 }
 
@@ -863,6 +948,58 @@ static int __init kho_check_scratch(const struct kho_scratch *s, unsigned int nr
 }
 
 /**
+ * kho_scratch_count - the number of areas in a handed-over scratch array
+ * @size: the array's size in bytes, as the previous kernel gave it
+ *
+ * Return: the number of struct kho_scratch it holds, or 0 when it holds
+ * none, more than KHO_MAX_SCRATCH or a part of one.
+ */
+unsigned int kho_scratch_count(u64 size)
+{
+	if (!size || size > KHO_MAX_SCRATCH * sizeof(struct kho_scratch) ||
+	    size % sizeof(struct kho_scratch))
+		return 0;
+	return size / sizeof(struct kho_scratch);
+}
+
+/*
+ * Reserve the root FDT and the scratch array and mark the @nr areas in
+ * kho_scratch[] as scratch; undo it all on a failure.  memblock calls can
+ * fail (no room for more regions), and a kernel that went on with half of
+ * it would hand out preserved memory.
+ */
+static int __init kho_take_scratch(unsigned int nr, phys_addr_t fdt_phys,
+				   phys_addr_t scratch_phys, u64 scratch_size)
+{
+	unsigned int i = 0;
+	int err;
+
+	err = kho_debug_fail("populate", 1) ? -ENOMEM :
+	      memblock_reserve(fdt_phys, PAGE_SIZE);
+	if (err)
+		return err;
+	err = memblock_reserve(scratch_phys, scratch_size);
+	if (err)
+		goto out_fdt;
+	for (i = 0; i < nr; i++) {
+		err = memblock_mark_kho_scratch(kho_scratch[i].addr,
+						kho_scratch[i].size);
+		if (err)
+			goto out_marks;
+	}
+	kho_nr_scratch = nr;
+	return 0;
+
+out_marks:
+	while (i--)
+		memblock_clear_kho_scratch(kho_scratch[i].addr, kho_scratch[i].size);
+	memblock_phys_free(scratch_phys, scratch_size);
+out_fdt:
+	memblock_phys_free(fdt_phys, PAGE_SIZE);
+	return err;
+}
+
+/**
  * kho_populate - take up the handover of the previous kernel
  * @fdt_phys: physical address of its root FDT
  * @fdt_size: size of the root FDT (one page)
@@ -879,7 +1016,7 @@ static int __init kho_check_scratch(const struct kho_scratch *s, unsigned int nr
 int __init kho_populate(phys_addr_t fdt_phys, u64 fdt_size,
 			phys_addr_t scratch_phys, u64 scratch_size)
 {
-	unsigned int nr = scratch_size / sizeof(struct kho_scratch), i;
+	unsigned int nr = kho_scratch_count(scratch_size);
 	struct kho_scratch *scratch;
 	phys_addr_t map;
 	int err;
@@ -889,8 +1026,7 @@ int __init kho_populate(phys_addr_t fdt_phys, u64 fdt_size,
 		goto refuse;
 
 	err = -EINVAL;
-	if (!nr || nr > KHO_MAX_SCRATCH || scratch_size % sizeof(*scratch) ||
-	    !memblock_is_region_memory(scratch_phys, scratch_size)) {
+	if (!nr || !memblock_is_region_memory(scratch_phys, scratch_size)) {
 		pr_warn("scratch array %pa (%llu bytes) is malformed\n",
 			&scratch_phys, scratch_size);
 		goto refuse;
@@ -909,11 +1045,11 @@ int __init kho_populate(phys_addr_t fdt_phys, u64 fdt_size,
 		goto refuse;
 	}
 
-	kho_nr_scratch = nr;
-	for (i = 0; i < nr; i++)
-		memblock_mark_kho_scratch(kho_scratch[i].addr, kho_scratch[i].size);
-	memblock_reserve(fdt_phys, PAGE_SIZE);
-	memblock_reserve(scratch_phys, scratch_size);
+	err = kho_take_scratch(nr, fdt_phys, scratch_phys, scratch_size);
+	if (err) {
+		pr_warn("cannot reserve the handover (%d)\n", err);
+		goto refuse;
+	}
 	memblock_set_kho_scratch_only();
 
 	kho_in.fdt = fdt_phys;
@@ -950,30 +1086,45 @@ static int __init kho_in_check_block(unsigned long pfn, unsigned int order, void
 struct kho_in_run {
 	phys_addr_t start;
 	phys_addr_t end;
+	unsigned long nr;	/* runs reserved so far */
 };
 
-static void __init kho_in_reserve_run(struct kho_in_run *run)
+/*
+ * Reserve the run, unless it is empty.  Its pages are reserved without a
+ * struct page reset, so that the marks of their blocks survive memmap
+ * initialisation.
+ */
+static int __init kho_in_reserve_run(struct kho_in_run *run)
 {
-	if (run->end == run->start)
-		return;
-	memblock_reserve(run->start, run->end - run->start);
-	memblock_reserved_mark_noinit(run->start, run->end - run->start);
+	phys_addr_t size = run->end - run->start;
+	int err;
+
+	if (!size)
+		return 0;
+	err = kho_debug_fail("reserve", ++run->nr) ? -ENOMEM :
+	      memblock_reserve(run->start, size);
+	if (!err)
+		err = memblock_reserved_mark_noinit(run->start, size);
 	run->start = run->end;
+	return err;
 }
 
 /*
  * Blocks come in address order within each order, so a memfd's pages,
  * mostly contiguous, make long runs: one memblock region each instead of
  * one per page, which keeps memblock's region array short and the boot
- * fast.
+ * fast.  Each block is marked restorable as it joins a run.
  */
 static int __init kho_in_reserve_block(unsigned long pfn, unsigned int order, void *arg)
 {
 	phys_addr_t start = PFN_PHYS(pfn), size = PAGE_SIZE << order;
 	struct kho_in_run *run = arg;
+	int err;
 
 	if (start != run->end) {
-		kho_in_reserve_run(run);
+		err = kho_in_reserve_run(run);
+		if (err)
+			return err;
 		run->start = start;
 	}
 	run->end = start + size;
@@ -981,31 +1132,61 @@ static int __init kho_in_reserve_block(unsigned long pfn, unsigned int order, vo
 	return 0;
 }
 
-/* Reserve every preserved block, after checking the whole map. */
+/* Take the restorable mark off a block again. */
+static int __init kho_in_unmark_block(unsigned long pfn, unsigned int order, void *arg)
+{
+	set_page_private(pfn_to_page(pfn), 0);
+	return 0;
+}
+
+static void *__init kho_in_alloc(size_t size)
+{
+	return memblock_alloc(size, SMP_CACHE_BYTES);
+}
+
+/*
+ * Reserve every preserved block, after checking the whole map.  If the
+ * map is malformed or a reservation fails, nothing is restorable: no page
+ * may be both free and restorable.  What was reserved stays reserved.
+ */
 static void __init kho_reserve_preserved(void)
 {
-	struct kho_map_walk walk = {
+	struct kho_map_read read = {
 		.page_ok = kho_in_page_ok,
 		.block = kho_in_check_block,
+		.alloc = kho_in_alloc,
+		.max_pages = PHYS_PFN(memblock_phys_mem_size()),
 	};
+	struct kho_map_index index;
 	struct kho_in_run run = {};
 	u64 start = local_clock();
 	int err;
 
-	err = kho_map_walk(kho_in.map, &walk);
+	err = kho_map_check(kho_in.map, &read, &index);
 	if (err) {
 		pr_warn("preserved memory map is malformed (%d), nothing restored\n", err);
-		memblock_phys_free(kho_in.fdt, PAGE_SIZE);
-		kho_in.fdt = 0;
-		kho_in.nr_blocks = 0;
-		return;
+		goto drop;
 	}
-	walk.block = kho_in_reserve_block;
-	walk.arg = &run;
-	kho_map_walk(kho_in.map, &walk);
-	kho_in_reserve_run(&run);
+	err = kho_map_for_each_block(&index, kho_in_reserve_block, &run);
+	if (!err)
+		err = kho_in_reserve_run(&run);
+	if (err) {
+		kho_map_for_each_block(&index, kho_in_unmark_block, NULL);
+		pr_warn("cannot reserve the preserved memory (%d), nothing restored\n", err);
+		goto drop;
+	}
+	memblock_free(index.chunks, array_size(index.nr, sizeof(*index.chunks)));
 	pr_info("%lu preserved blocks reserved in %llu us\n", kho_in.nr_blocks,
 		div_u64(local_clock() - start, NSEC_PER_USEC));
+	return;
+
+drop:
+	if (index.chunks)
+		memblock_free(index.chunks,
+			      array_size(index.nr, sizeof(*index.chunks)));
+	memblock_phys_free(kho_in.fdt, PAGE_SIZE);
+	kho_in.fdt = 0;
+	kho_in.nr_blocks = 0;
 }
 
 /* Early reservations below and above the low-memory limit. */
@@ -1205,31 +1386,35 @@ static int kho_in_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(kho_in);
 
-/* "map": the preserved-memory map points outside RAM; "fdt": bad header. */
+#ifdef CONFIG_KEXEC_HANDOVER_DEBUG
+/* One of kho_corrupt_names: how to break the outgoing handover. */
 static ssize_t kho_corrupt_write(struct file *file, const char __user *ubuf,
 				 size_t len, loff_t *ppos)
 {
-	char buf[8] = {};
-	int mode;
+	char buf[16] = {};
+	int mode, err;
 
 	if (len >= sizeof(buf) || copy_from_user(buf, ubuf, len))
 		return -EINVAL;
-	if (sysfs_streq(buf, "map"))
-		mode = KHO_CORRUPT_MAP;
-	else if (sysfs_streq(buf, "fdt"))
-		mode = KHO_CORRUPT_FDT;
-	else
+	mode = sysfs_match_string(kho_corrupt_names, buf);
+	if (mode <= KHO_CORRUPT_NONE)
 		return -EINVAL;
+	err = kho_debug_break_map(mode);
+	if (err)
+		return err;
 
 	guard(mutex)(&kho_out.lock);
 	kho_out.corrupt = mode;
 	kho_out_build_fdt();
+	pr_warn("test: the outgoing handover is broken (%s)\n",
+		kho_corrupt_names[mode]);
 	return len;
 }
 
 static const struct file_operations kho_corrupt_fops = {
 	.write = kho_corrupt_write,
 };
+#endif
 
 static struct debugfs_blob_wrapper kho_out_fdt_blob, kho_in_fdt_blob;
 
@@ -1245,8 +1430,9 @@ static int __init kho_debugfs_init(void)
 		debugfs_create_blob("fdt", 0400, sub, &kho_out_fdt_blob);
 		debugfs_create_file("scratch", 0400, sub, NULL, &kho_scratch_fops);
 		debugfs_create_file("preserved", 0400, sub, NULL, &kho_preserved_fops);
-		if (IS_ENABLED(CONFIG_KEXEC_HANDOVER_DEBUG))
-			debugfs_create_file("corrupt", 0200, sub, NULL, &kho_corrupt_fops);
+#ifdef CONFIG_KEXEC_HANDOVER_DEBUG
+		debugfs_create_file("corrupt", 0200, sub, NULL, &kho_corrupt_fops);
+#endif
 	}
 	if (kho_in.fdt) {
 		sub = debugfs_create_dir("in", dir);

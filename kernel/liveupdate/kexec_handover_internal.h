@@ -20,6 +20,15 @@
 #define KHO_FDT_BLOB_SIZE	"blob-size"
 
 /*
+ * Most scratch areas a kernel takes from the previous one: two per node
+ * (below and above the low-memory limit), or two and one per node as
+ * kho_scratch= sizes them.
+ */
+#define KHO_MAX_SCRATCH		(2 * MAX_NUMNODES + 2)
+
+unsigned int kho_scratch_count(u64 size);
+
+/*
  * Preserved memory is a set of naturally aligned blocks of 2^order pages.
  * For each order there is a sparse bitmap with one bit per block, kept in
  * page-sized chunks: chunk c of order o covers the blocks c * KHO_CHUNK_BITS
@@ -85,20 +94,55 @@ int kho_track_add(struct kho_track *track, unsigned long pfn, unsigned int order
 int kho_track_del(struct kho_track *track, unsigned long pfn, unsigned int order);
 bool kho_track_has(struct kho_track *track, unsigned long pfn, unsigned int order);
 
+/* Called for a block of preserved memory; non-zero stops a walk. */
+typedef int (*kho_block_fn)(unsigned long pfn, unsigned int order, void *arg);
+
 /**
- * struct kho_map_walk - how to read a handed-over map
+ * struct kho_map_chunk - a bitmap chunk of a handed-over map, as indexed
+ * @bitmap: the bitmap, mapped
+ * @chunk: its index within its order
+ * @order: the block order it describes
+ */
+struct kho_map_chunk {
+	const unsigned long *bitmap;
+	u64 chunk;
+	unsigned int order;
+};
+
+/**
+ * struct kho_map_index - a handed-over map, checked and indexed
+ * @chunks: its bitmap chunks, sorted by order, then by chunk index
+ * @nr: their number
+ * @nr_pages: pages in all its blocks
+ */
+struct kho_map_index {
+	struct kho_map_chunk *chunks;
+	unsigned long nr;
+	unsigned long nr_pages;
+};
+
+/**
+ * struct kho_map_read - how to read a handed-over map
  * @page_ok: is the page at this physical address safe to read (RAM, not
  *	     scratch)?  Called for every directory and bitmap page.
- * @block: called for every preserved block; a non-zero return stops the walk
- *	   and is returned
- * @arg: passed to both
+ * @block: called for every preserved block once the map is known to be
+ *	   well formed; a non-zero return stops the walk and is returned
+ * @alloc: allocates the index (zeroed), or returns NULL
+ * @max_pages: the pages of RAM: neither the metadata pages nor the
+ *	       preserved pages may be more, which bounds the work
+ * @arg: passed to @page_ok and @block
  */
-struct kho_map_walk {
+struct kho_map_read {
 	bool (*page_ok)(phys_addr_t phys, void *arg);
-	int (*block)(unsigned long pfn, unsigned int order, void *arg);
+	kho_block_fn block;
+	void *(*alloc)(size_t size);
+	unsigned long max_pages;
 	void *arg;
 };
 
-int kho_map_walk(phys_addr_t head, const struct kho_map_walk *walk);
+int kho_map_check(phys_addr_t head, const struct kho_map_read *read,
+		  struct kho_map_index *index);
+int kho_map_for_each_block(const struct kho_map_index *index, kho_block_fn fn,
+			   void *arg);
 
 #endif /* _KEXEC_HANDOVER_INTERNAL_H */

@@ -13,15 +13,14 @@
 #define pr_fmt(fmt) "KHO: " fmt
 
 #include <linux/bitmap.h>
+#include <linux/bsearch.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 
 #include "kexec_handover_internal.h"
-
-/* Bound on directory pages walked, so a corrupt (cyclic) chain ends. */
-#define KHO_MAX_DIRS		BIT(16)
 
 /**
  * kho_track_init - set up an empty tracker
@@ -222,67 +221,205 @@ bool kho_track_has(struct kho_track *track, unsigned long pfn, unsigned int orde
 	return bitmap && test_bit(bit, bitmap);
 }
 
-static int kho_map_walk_entry(const struct kho_map_entry *entry,
-			      const struct kho_map_walk *walk)
+/* Whether a directory entry is well formed; it is not read further here. */
+static bool kho_map_entry_ok(const struct kho_map_entry *entry,
+			     const struct kho_map_read *read)
 {
-	unsigned long first, bit, *bitmap;
+	if (entry->order > MAX_PAGE_ORDER || entry->reserved ||
+	    !PAGE_ALIGNED(entry->bitmap) ||
+	    !read->page_ok(entry->bitmap, read->arg))
+		return false;
+	/* The last block of the chunk must be a valid page frame number. */
+	return entry->chunk < BIT_ULL(MAX_PHYSMEM_BITS - PAGE_SHIFT - entry->order) /
+			      KHO_CHUNK_BITS;
+}
+
+/*
+ * Walk the directory chain, checking every page and entry, and count the
+ * entries; or, with @chunks, record them there.  Every directory and every
+ * bitmap is a page of RAM, so a chain with more of them than RAM has pages
+ * loops or lies: the walk stops there.
+ */
+static int kho_map_scan(phys_addr_t head, const struct kho_map_read *read,
+			struct kho_map_chunk *chunks, unsigned long *nr,
+			unsigned long *nr_meta)
+{
+	unsigned long n = 0, nr_dirs = 0;
+	const struct kho_map_page *dir;
+	phys_addr_t phys = head;
+	unsigned int i;
+
+	while (phys) {
+		if (!PAGE_ALIGNED(phys) || !read->page_ok(phys, read->arg))
+			return -EINVAL;
+		dir = phys_to_virt(phys);
+		if (dir->nr > KHO_MAP_ENTRIES || dir->reserved)
+			return -EINVAL;
+		if (++nr_dirs + n + dir->nr > read->max_pages)
+			return -ELOOP;
+		for (i = 0; i < dir->nr; i++, n++) {
+			const struct kho_map_entry *entry = &dir->entries[i];
+
+			if (!chunks) {
+				if (!kho_map_entry_ok(entry, read))
+					return -EINVAL;
+				continue;
+			}
+			chunks[n] = (struct kho_map_chunk) {
+				.bitmap = phys_to_virt(entry->bitmap),
+				.chunk = entry->chunk,
+				.order = entry->order,
+			};
+		}
+		phys = dir->next;
+	}
+	*nr = n;
+	*nr_meta = nr_dirs + n;
+	return 0;
+}
+
+static int kho_map_chunk_cmp(const void *a, const void *b)
+{
+	const struct kho_map_chunk *x = a, *y = b;
+
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	if (x->chunk != y->chunk)
+		return x->chunk < y->chunk ? -1 : 1;
+	return 0;
+}
+
+/* The bitmap of chunk @chunk of @order, or NULL. */
+static const unsigned long *kho_map_find(const struct kho_map_index *index,
+					 unsigned int order, u64 chunk)
+{
+	const struct kho_map_chunk key = { .chunk = chunk, .order = order };
+	const struct kho_map_chunk *found;
+
+	found = bsearch(&key, index->chunks, index->nr, sizeof(key),
+			kho_map_chunk_cmp);
+	return found ? found->bitmap : NULL;
+}
+
+/*
+ * Whether the block at @pfn of @order overlaps a block of a lower order.
+ * Checking every block against the lower orders covers every pair.  The
+ * bits of the lower order under the block are in one chunk, since blocks
+ * and chunks are both naturally aligned; @orders has a bit for each order
+ * that has blocks at all.
+ */
+static bool kho_map_overlaps(const struct kho_map_index *index,
+			     unsigned long pfn, unsigned int order,
+			     unsigned long orders)
+{
+	const unsigned long *bitmap;
+	unsigned long first, end;
+	unsigned int lower;
+
+	for_each_set_bit(lower, &orders, order) {
+		first = (pfn >> lower) % KHO_CHUNK_BITS;
+		end = first + (1UL << (order - lower));
+		bitmap = kho_map_find(index, lower,
+				      (pfn >> lower) / KHO_CHUNK_BITS);
+		if (bitmap && find_next_bit(bitmap, end, first) < end)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * kho_map_for_each_block - visit every block of a checked map
+ * @index: the map, as kho_map_check() indexed it
+ * @fn: called for each block, by order, then in address order; a non-zero
+ *	return stops the walk and is returned
+ * @arg: passed to @fn
+ *
+ * Return: 0 or what @fn returned.
+ */
+int kho_map_for_each_block(const struct kho_map_index *index, kho_block_fn fn,
+			   void *arg)
+{
+	const struct kho_map_chunk *c;
+	unsigned long i, bit, first;
 	int ret;
 
-	if (entry->order > MAX_PAGE_ORDER || !PAGE_ALIGNED(entry->bitmap) ||
-	    !walk->page_ok(entry->bitmap, walk->arg))
-		return -EINVAL;
-	/* The last block of the chunk must be a valid page frame number. */
-	if (entry->chunk >= BIT_ULL(MAX_PHYSMEM_BITS - PAGE_SHIFT - entry->order) /
-			    KHO_CHUNK_BITS)
-		return -EINVAL;
-
-	bitmap = phys_to_virt(entry->bitmap);
-	first = entry->chunk * KHO_CHUNK_BITS;
-	for_each_set_bit(bit, bitmap, KHO_CHUNK_BITS) {
-		ret = walk->block((first + bit) << entry->order, entry->order,
-				  walk->arg);
-		if (ret)
-			return ret;
+	for (i = 0; i < index->nr; i++) {
+		c = &index->chunks[i];
+		first = c->chunk * KHO_CHUNK_BITS;
+		for_each_set_bit(bit, c->bitmap, KHO_CHUNK_BITS) {
+			ret = fn((first + bit) << c->order, c->order, arg);
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }
 
-/**
- * kho_map_walk - visit every block of a handed-over map
- * @head: physical address of the first directory page
- * @walk: callbacks
- *
- * The map comes from another kernel and is trusted for nothing: every page
- * is checked with @walk->page_ok before it is read, entries must be well
- * formed and the chain of directory pages must end.
- *
- * Return: 0, -EINVAL or -ELOOP for a malformed map, or what @walk->block
- * returned.
- */
-int kho_map_walk(phys_addr_t head, const struct kho_map_walk *walk)
+/* Per-block check of kho_map_check(). */
+struct kho_map_check {
+	const struct kho_map_read *read;
+	const struct kho_map_index *index;
+	unsigned long orders;
+};
+
+static int kho_map_check_block(unsigned long pfn, unsigned int order, void *arg)
 {
-	unsigned long nr_dirs = 0;
-	phys_addr_t phys = head;
-	unsigned int i;
-	int ret;
+	struct kho_map_check *check = arg;
 
-	while (phys) {
-		const struct kho_map_page *dir;
+	if (order && kho_map_overlaps(check->index, pfn, order, check->orders))
+		return -EINVAL;
+	return check->read->block(pfn, order, check->read->arg);
+}
 
-		if (!PAGE_ALIGNED(phys) || !walk->page_ok(phys, walk->arg))
-			return -EINVAL;
-		if (++nr_dirs > KHO_MAX_DIRS)
-			return -ELOOP;
+/**
+ * kho_map_check - check and index a map handed over by the previous kernel
+ * @head: physical address of its first directory page
+ * @read: how to read it
+ * @index: returns the index of its chunks, allocated with @read->alloc,
+ *	   which the caller frees, also on an error
+ *
+ * The map comes from another kernel and is trusted for nothing.  Every
+ * page is checked with @read->page_ok before it is read; entries must be
+ * well formed; a chunk may not be listed twice, and blocks may not overlap,
+ * within an order or across orders; and the metadata and the preserved
+ * memory may not add up to more pages than @read->max_pages, so the work is
+ * bounded by the size of RAM however the map was made.  Then
+ * @read->block checks every block.
+ *
+ * Return: 0, -EINVAL for a malformed map or overlapping blocks, -ELOOP for
+ * a chain of more pages than RAM (a cycle), -E2BIG for more preserved
+ * pages than RAM, -ENOMEM, or what @read->block returned.
+ */
+int kho_map_check(phys_addr_t head, const struct kho_map_read *read,
+		  struct kho_map_index *index)
+{
+	struct kho_map_check check = { .read = read, .index = index };
+	unsigned long i, weight, meta;
+	int err;
 
-		dir = phys_to_virt(phys);
-		if (dir->nr > KHO_MAP_ENTRIES)
-			return -EINVAL;
-		for (i = 0; i < dir->nr; i++) {
-			ret = kho_map_walk_entry(&dir->entries[i], walk);
-			if (ret)
-				return ret;
-		}
-		phys = dir->next;
+	memset(index, 0, sizeof(*index));
+	err = kho_map_scan(head, read, NULL, &index->nr, &meta);
+	if (err || !index->nr)
+		return err;
+	index->chunks = read->alloc(array_size(index->nr,
+					       sizeof(*index->chunks)));
+	if (!index->chunks)
+		return -ENOMEM;
+	kho_map_scan(head, read, index->chunks, &index->nr, &meta);
+	sort(index->chunks, index->nr, sizeof(*index->chunks),
+	     kho_map_chunk_cmp, NULL);
+
+	for (i = 0; i < index->nr; i++) {
+		const struct kho_map_chunk *c = &index->chunks[i];
+
+		if (i && !kho_map_chunk_cmp(c - 1, c))
+			return -EINVAL;		/* listed twice */
+		weight = bitmap_weight(c->bitmap, KHO_CHUNK_BITS);
+		if (weight)
+			check.orders |= BIT(c->order);
+		index->nr_pages += weight << c->order;
+		if (meta + index->nr_pages > read->max_pages)
+			return -E2BIG;
 	}
-	return 0;
+	return kho_map_for_each_block(index, kho_map_check_block, &check);
 }

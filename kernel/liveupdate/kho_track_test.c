@@ -9,6 +9,7 @@
 #include <kunit/test.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
 
 #include "kexec_handover_internal.h"
 
@@ -135,17 +136,35 @@ static int collect_block(unsigned long pfn, unsigned int order, void *arg)
 	return 0;
 }
 
-static int walk(struct kho_track *track, struct walk_result *res)
+static void *index_alloc(size_t size)
 {
-	struct kho_map_walk w = {
+	return kvzalloc(size, GFP_KERNEL);
+}
+
+/* Read @track's handover as the next kernel would, with @max_pages of RAM. */
+static int check_max(struct kho_track *track, struct walk_result *res,
+		     unsigned long max_pages)
+{
+	struct kho_map_read read = {
 		.page_ok = page_always_ok,
 		.block = collect_block,
+		.alloc = index_alloc,
+		.max_pages = max_pages,
 		.arg = res,
 	};
+	struct kho_map_index index;
+	int err;
 
 	memset(res, 0, sizeof(*res));
 	res->track = track;
-	return kho_map_walk(virt_to_phys(track->head), &w);
+	err = kho_map_check(virt_to_phys(track->head), &read, &index);
+	kvfree(index.chunks);
+	return err;
+}
+
+static int check(struct kho_track *track, struct walk_result *res)
+{
+	return check_max(track, res, ULONG_MAX);
 }
 
 /* What the next kernel reads back is exactly what was recorded. */
@@ -159,46 +178,50 @@ static void handover_round_trip(struct kunit *test)
 	/* Enough chunks to need several directory pages. */
 	for (i = 0; i < 2 * KHO_MAP_ENTRIES; i++)
 		KUNIT_ASSERT_EQ(test, kho_track_add(track, BASE_PFN + i * KHO_CHUNK_BITS, 0), 0);
+	/* A block of every order, each in its own place. */
 	for (order = 1; order <= MAX_PAGE_ORDER; order++)
-		KUNIT_ASSERT_EQ(test, kho_track_add(track, BASE_PFN << 1, order), 0);
+		KUNIT_ASSERT_EQ(test, kho_track_add(track, (BASE_PFN << 1) +
+						     order * MAX_ORDER_NR_PAGES,
+						     order), 0);
 	KUNIT_ASSERT_EQ(test, kho_track_del(track, BASE_PFN, 0), 0);
 	KUNIT_ASSERT_NE(test, track->head->next, 0ULL);
 
-	KUNIT_ASSERT_EQ(test, walk(track, &res), 0);
+	KUNIT_ASSERT_EQ(test, check(track, &res), 0);
 	KUNIT_EXPECT_FALSE(test, res.unknown);
 	for (order = 0; order <= MAX_PAGE_ORDER; order++)
 		KUNIT_EXPECT_EQ(test, res.blocks[order], track->nr_blocks[order]);
 }
 
-static void walk_refuses_oversized_directory(struct kunit *test)
+static void check_refuses_oversized_directory(struct kunit *test)
 {
 	struct kho_track *track = test->priv;
 	struct walk_result res;
 
 	KUNIT_ASSERT_EQ(test, kho_track_add(track, BASE_PFN, 0), 0);
 	track->head->nr = KHO_MAP_ENTRIES + 1;
-	KUNIT_EXPECT_EQ(test, walk(track, &res), -EINVAL);
+	KUNIT_EXPECT_EQ(test, check(track, &res), -EINVAL);
 	track->head->nr = 1;
 }
 
-static void walk_refuses_bad_order(struct kunit *test)
+static void check_refuses_bad_order(struct kunit *test)
 {
 	struct kho_track *track = test->priv;
 	struct walk_result res;
 
 	KUNIT_ASSERT_EQ(test, kho_track_add(track, BASE_PFN, 0), 0);
 	track->head->entries[0].order = MAX_PAGE_ORDER + 1;
-	KUNIT_EXPECT_EQ(test, walk(track, &res), -EINVAL);
+	KUNIT_EXPECT_EQ(test, check(track, &res), -EINVAL);
 	track->head->entries[0].order = 0;
 }
 
-static void walk_refuses_cycle(struct kunit *test)
+/* A looping chain ends once it lists more pages than RAM has. */
+static void check_refuses_cycle(struct kunit *test)
 {
 	struct kho_track *track = test->priv;
 	struct walk_result res;
 
 	track->head->next = virt_to_phys(track->head);
-	KUNIT_EXPECT_EQ(test, walk(track, &res), -ELOOP);
+	KUNIT_EXPECT_EQ(test, check_max(track, &res, 1000), -ELOOP);
 	track->head->next = 0;
 }
 
@@ -207,15 +230,87 @@ static bool page_never_ok(phys_addr_t phys, void *arg)
 	return false;
 }
 
-static void walk_checks_every_page(struct kunit *test)
+static void check_checks_every_page(struct kunit *test)
 {
 	struct kho_track *track = test->priv;
-	struct kho_map_walk w = {
+	struct kho_map_read read = {
 		.page_ok = page_never_ok,
 		.block = collect_block,
+		.alloc = index_alloc,
+		.max_pages = ULONG_MAX,
 	};
+	struct kho_map_index index;
 
-	KUNIT_EXPECT_EQ(test, kho_map_walk(virt_to_phys(track->head), &w), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_map_check(virt_to_phys(track->head), &read,
+					    &index), -EINVAL);
+	kvfree(index.chunks);
+}
+
+/* Blocks of two orders over the same pages are refused, whichever pages. */
+static void check_refuses_overlap_across_orders(struct kunit *test)
+{
+	struct kho_track *track = test->priv;
+	struct walk_result res;
+
+	KUNIT_ASSERT_EQ(test, kho_track_add(track, BASE_PFN + 1, 0), 0);
+	KUNIT_ASSERT_EQ(test, kho_track_add(track, BASE_PFN, 1), 0);
+	KUNIT_EXPECT_EQ(test, check(track, &res), -EINVAL);
+	KUNIT_ASSERT_EQ(test, kho_track_del(track, BASE_PFN, 1), 0);
+	KUNIT_EXPECT_EQ(test, check(track, &res), 0);
+
+	/* The last page under a block of the largest order. */
+	KUNIT_ASSERT_EQ(test, kho_track_add(track, BASE_PFN + MAX_ORDER_NR_PAGES - 1, 0), 0);
+	KUNIT_ASSERT_EQ(test, kho_track_add(track, BASE_PFN, MAX_PAGE_ORDER), 0);
+	KUNIT_EXPECT_EQ(test, check(track, &res), -EINVAL);
+	/* Next to it, not under it, is fine. */
+	KUNIT_ASSERT_EQ(test, kho_track_del(track, BASE_PFN + 1, 0), 0);
+	KUNIT_ASSERT_EQ(test, kho_track_del(track, BASE_PFN + MAX_ORDER_NR_PAGES - 1, 0), 0);
+	KUNIT_ASSERT_EQ(test, kho_track_add(track, BASE_PFN + MAX_ORDER_NR_PAGES, 0), 0);
+	KUNIT_EXPECT_EQ(test, check(track, &res), 0);
+}
+
+/* A bitmap chunk listed twice would make its blocks count twice. */
+static void check_refuses_repeated_chunk(struct kunit *test)
+{
+	struct kho_track *track = test->priv;
+	struct walk_result res;
+
+	KUNIT_ASSERT_EQ(test, kho_track_add(track, BASE_PFN, 0), 0);
+	track->head->entries[1] = track->head->entries[0];
+	track->head->nr = 2;
+	KUNIT_EXPECT_EQ(test, check(track, &res), -EINVAL);
+	track->head->nr = 1;
+	memset(&track->head->entries[1], 0, sizeof(track->head->entries[1]));
+}
+
+/* More preserved pages than RAM has cannot be: refused before any block. */
+static void check_refuses_more_pages_than_ram(struct kunit *test)
+{
+	struct kho_track *track = test->priv;
+	struct walk_result res;
+	unsigned long pfn;
+
+	for (pfn = BASE_PFN; pfn < BASE_PFN + 16; pfn++)
+		KUNIT_ASSERT_EQ(test, kho_track_add(track, pfn, 0), 0);
+	/* 16 pages, a bitmap and a directory page: 18 pages of RAM at least. */
+	KUNIT_EXPECT_EQ(test, check_max(track, &res, 18), 0);
+	KUNIT_EXPECT_EQ(test, check_max(track, &res, 17), -E2BIG);
+	KUNIT_EXPECT_EQ(test, res.blocks[0], 0UL);
+}
+
+/* The scratch array's size, as the previous kernel gave it. */
+static void scratch_count_is_bounded(struct kunit *test)
+{
+	const u64 one = sizeof(struct kho_scratch);
+
+	KUNIT_EXPECT_EQ(test, kho_scratch_count(one), 1U);
+	KUNIT_EXPECT_EQ(test, kho_scratch_count(KHO_MAX_SCRATCH * one),
+			(unsigned int)KHO_MAX_SCRATCH);
+	KUNIT_EXPECT_EQ(test, kho_scratch_count(0), 0U);
+	KUNIT_EXPECT_EQ(test, kho_scratch_count(one + 1), 0U);
+	KUNIT_EXPECT_EQ(test, kho_scratch_count((KHO_MAX_SCRATCH + 1) * one), 0U);
+	/* Would be one area after truncation to 32 bits. */
+	KUNIT_EXPECT_EQ(test, kho_scratch_count((BIT_ULL(32) + 1) * one), 0U);
 }
 
 static struct kunit_case kho_track_cases[] = {
@@ -226,10 +321,14 @@ static struct kunit_case kho_track_cases[] = {
 	KUNIT_CASE(every_order),
 	KUNIT_CASE(large_range_costs_one_bit_per_page),
 	KUNIT_CASE(handover_round_trip),
-	KUNIT_CASE(walk_refuses_oversized_directory),
-	KUNIT_CASE(walk_refuses_bad_order),
-	KUNIT_CASE(walk_refuses_cycle),
-	KUNIT_CASE(walk_checks_every_page),
+	KUNIT_CASE(check_refuses_oversized_directory),
+	KUNIT_CASE(check_refuses_bad_order),
+	KUNIT_CASE(check_refuses_cycle),
+	KUNIT_CASE(check_checks_every_page),
+	KUNIT_CASE(check_refuses_overlap_across_orders),
+	KUNIT_CASE(check_refuses_repeated_chunk),
+	KUNIT_CASE(check_refuses_more_pages_than_ram),
+	KUNIT_CASE(scratch_count_is_bounded),
 	{}
 };
 
