@@ -24,6 +24,7 @@
 #include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/page-isolation.h>
+#include <linux/pgalloc_tag.h>
 #include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
@@ -356,13 +357,23 @@ static void kho_unclaim_block(unsigned long pfn)
 	WRITE_ONCE(page->private, page->private & ~KHO_PAGE_CLAIMED);
 }
 
-/* A claimed block becomes ordinary memory. */
-static void kho_take_block(unsigned long pfn, unsigned int order)
+/*
+ * A claimed block becomes ordinary memory.  Its pages never went through
+ * the page allocator in this kernel, so they carry no allocation tag: mark
+ * it empty on each page that will be freed on its own (the head of a
+ * folio, or every page of a range), as for any memory memblock hands over.
+ */
+static void kho_take_block(unsigned long pfn, unsigned int order, bool folio)
 {
 	struct page *page = pfn_to_page(pfn);
+	unsigned long i;
 
 	set_page_private(page, 0);
 	adjust_managed_page_count(page, 1L << order);
+	if (!mem_alloc_profiling_enabled())
+		return;
+	for (i = 0; i < (folio ? 1 : 1UL << order); i++)
+		clear_page_tag_ref(pfn_to_page(pfn + i));
 }
 
 /**
@@ -387,7 +398,7 @@ struct folio *kho_restore_folio(phys_addr_t phys)
 	if (order < 0)
 		return NULL;
 
-	kho_take_block(pfn, order);
+	kho_take_block(pfn, order, true);
 	page = pfn_to_page(pfn);
 	/* memmap init left every page with one reference; tails have none. */
 	for (i = 1; i < (1UL << order); i++)
@@ -405,7 +416,9 @@ EXPORT_SYMBOL_GPL(kho_restore_folio);
  * @nr_pages: number of pages, likewise
  *
  * The range comes back as order-0 pages with one reference each.  Nothing
- * is restored unless the whole range is restorable.
+ * is restored unless the whole range is restorable.  The range may span
+ * memory sections: step through it by page frame number (pfn_to_page()
+ * or nth_page()), not by struct page pointer.
  *
  * Return: the first page, or NULL.
  */
@@ -427,7 +440,7 @@ struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages)
 	}
 	for (pfn = start; pfn < end; pfn += 1UL << order) {
 		order = page_private(pfn_to_page(pfn)) & KHO_PAGE_ORDER_MASK;
-		kho_take_block(pfn, order);
+		kho_take_block(pfn, order, false);
 	}
 	return pfn_to_page(start);
 
@@ -602,6 +615,7 @@ static unsigned int kho_vmalloc_take(const struct kho_vmalloc *p,
 				pages[n++] = page + j;
 		}
 		folio_put(folio);
+		cond_resched();
 	}
 	*ok = n == p->nr_pages;
 	return n;
