@@ -15,6 +15,7 @@
 
 #define pr_fmt(fmt) "KHO: " fmt
 
+#include <linux/cma.h>
 #include <linux/debugfs.h>
 #include <linux/io.h>
 #include <linux/kexec.h>
@@ -1269,8 +1270,8 @@ fail:
 	kho_nr_scratch = 0;
 }
 
-/* Only movable allocations may use scratch: they can be moved out later. */
-static void __init kho_scratch_movable_only(void)
+/* Call @fn for the first page of each pageblock of the scratch areas. */
+static void __init kho_scratch_pageblocks(void (*fn)(struct page *page))
 {
 	unsigned long pfn, end;
 	unsigned int i;
@@ -1279,8 +1280,25 @@ static void __init kho_scratch_movable_only(void)
 		pfn = PHYS_PFN(kho_scratch[i].addr);
 		end = pfn + PHYS_PFN(kho_scratch[i].size);
 		for (; pfn < end; pfn += pageblock_nr_pages)
-			set_pageblock_migratetype(pfn_to_page(pfn), MIGRATE_CMA);
+			fn(pfn_to_page(pfn));
 	}
+}
+
+/* Only movable allocations may use scratch: they can be moved out later. */
+static void __init kho_scratch_movable(struct page *page)
+{
+	set_pageblock_migratetype(page, MIGRATE_CMA);
+}
+
+/*
+ * Scratch counts as CMA memory, as CMA areas count: in CmaTotal and in its
+ * zone (which free-page accounting against CMA uses).  Not before the boot's
+ * memory report, which counts CMA as reserved: scratch is free memory.
+ */
+static void __init kho_scratch_count_cma(struct page *page)
+{
+	totalcma_pages += pageblock_nr_pages;
+	page_zone(page)->cma_pages += pageblock_nr_pages;
 }
 
 /**
@@ -1299,7 +1317,7 @@ void __init kho_memory_init(void)
 	else if (kho_enable)
 		kho_reserve_scratch();
 
-	kho_scratch_movable_only();
+	kho_scratch_pageblocks(kho_scratch_movable);
 	memblock_clear_kho_scratch_only();
 }
 
@@ -1468,6 +1486,7 @@ static int __init kho_init(void)
 
 	if (kho_in.scratch)
 		memblock_free_late(kho_in.scratch, kho_in.scratch_size);
+	kho_scratch_pageblocks(kho_scratch_count_cma);
 
 	if (!kho_is_enabled())
 		goto out;

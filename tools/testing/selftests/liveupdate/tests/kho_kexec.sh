@@ -5,17 +5,32 @@
 # a vmalloc area and a blob of their checksums, preserved by the test driver in stage 1,
 # come back intact in stage 2, each exactly once, and their memory is
 # accounted as ordinary memory again (MemTotal grows by exactly its size).
+# In both kernels the scratch areas count as CMA memory (CmaTotal).
 . /lu/lib.sh
 
 KHO=/sys/kernel/debug/kho
 TEST=/sys/kernel/debug/kho_test
 
-mem_total_kb() { sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
+meminfo_kb() { sed -n "s/^$1: *\\([0-9]*\\) kB/\\1/p" /proc/meminfo; }
+mem_total_kb() { meminfo_kb MemTotal; }
+
+# The scratch areas are movable-only pageblocks: CmaTotal counts them.
+check_cma() {
+	local kb=0 addr size
+
+	while read -r addr size; do
+		kb=$((kb + size / 1024))
+	done < $KHO/out/scratch
+	[ "$(meminfo_kb CmaTotal)" = $kb ] ||
+		fail "CmaTotal is $(meminfo_kb CmaTotal) kB, the scratch areas $kb kB"
+	[ "$(meminfo_kb CmaFree)" -le $kb ] || fail "more CMA memory free than there is"
+}
 
 case $1 in
 1)
 	[ -d $KHO/out ] || fail "KHO is not enabled (no $KHO/out)"
 	grep -q . $KHO/out/scratch || fail "no scratch areas"
+	check_cma
 	echo 1234567 > $TEST/preserve || fail "the test driver could not preserve"
 	grep -q '^order 5: [4-9]$' $KHO/out/preserved || fail "order-5 folios not tracked: $(cat $KHO/out/preserved)"
 	say "preserved: $(tr '\n' ' ' < $KHO/out/preserved)"
@@ -24,6 +39,7 @@ case $1 in
 2)
 	[ -d $KHO/in ] || fail "no incoming handover ($KHO/in missing)"
 	dmesg | grep -q 'KHO: handover from the previous kernel' || fail "no handover log line"
+	check_cma
 	before=$(mem_total_kb)
 	res=$(cat $TEST/verify)
 	case $res in
