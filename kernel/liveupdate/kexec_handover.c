@@ -24,6 +24,7 @@
 #include <linux/list.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
+#include <linux/nodemask.h>
 #include <linux/page-isolation.h>
 #include <linux/pgalloc_tag.h>
 #include <linux/sched/clock.h>
@@ -60,14 +61,17 @@ early_param("kho", kho_parse_enable);
 static struct kho_scratch kho_scratch[KHO_MAX_SCRATCH];
 static unsigned int kho_nr_scratch;
 
-/* kho_scratch=: a percentage of the early reservations, or L[,G] sizes. */
+/*
+ * kho_scratch=: a percentage of the early reservations, or the sizes of a
+ * low-memory area, a global area and an area per node: L[,G[,N]].
+ */
 static unsigned int kho_scratch_scale __initdata = 200;
-static phys_addr_t kho_scratch_size[2] __initdata;
+static phys_addr_t kho_scratch_size[3] __initdata;
 
 static int __init kho_parse_scratch(char *p)
 {
-	phys_addr_t low, high = 0;
-	unsigned int scale;
+	phys_addr_t size[3] = {};
+	unsigned int scale, i;
 	char buf[8], *end;
 	size_t len;
 
@@ -81,13 +85,15 @@ static int __init kho_parse_scratch(char *p)
 		kho_scratch_scale = scale;
 		return 0;
 	}
-	low = memparse(p, &end);
-	if (*end == ',')
-		high = memparse(end + 1, &end);
-	if (*end || !low)
+	for (i = 0, end = p; i < ARRAY_SIZE(size); i++) {
+		size[i] = memparse(end, &end);
+		if (*end != ',')
+			break;
+		end++;
+	}
+	if (*end || !size[0])
 		return -EINVAL;
-	kho_scratch_size[0] = low;
-	kho_scratch_size[1] = high;
+	memcpy(kho_scratch_size, size, sizeof(size));
 	return 0;
 }
 
@@ -1204,70 +1210,132 @@ drop:
 	kho_in.nr_blocks = 0;
 }
 
-/* Early reservations below and above the low-memory limit. */
-static void __init kho_reserved_sizes(phys_addr_t size[2])
+/*
+ * Scratch areas are set aside on a cold boot, sized like what this kernel
+ * reserved early, which is about what a later kernel allocates from them
+ * before it may use anything else: its memmap, node data, per-CPU areas,
+ * page tables.  Much of that is allocated node-local or node-exact, so each
+ * node gets its own: an area below the low-memory limit sized like the
+ * node's early reservations there, and one above, sized like those above.
+ * Together the low areas are as large as all low reservations, so nothing
+ * is counted twice.  Sizes scale with kho_scratch=N% (200 by default).
+ */
+static phys_addr_t kho_scratch_want[MAX_NUMNODES][2] __initdata;
+
+/* Each node's early reservations, below and above the low-memory limit. */
+static void __init kho_reserved_sizes(void)
 {
 	const phys_addr_t limit = (phys_addr_t)ARCH_LOW_ADDRESS_LIMIT + 1;
+	unsigned long start_pfn, end_pfn;
+	phys_addr_t start, end, s, e;
 	struct memblock_region *r;
+	int i, nid;
 
-	size[0] = 0;
-	size[1] = 0;
-	for_each_reserved_mem_region(r) {
-		phys_addr_t start = r->base, end = r->base + r->size;
-
-		if (start < limit)
-			size[0] += min(end, limit) - start;
-		if (end > limit)
-			size[1] += end - max(start, limit);
+	for_each_mem_pfn_range(i, MAX_NUMNODES, &start_pfn, &end_pfn, &nid) {
+		start = PFN_PHYS(start_pfn);
+		end = PFN_PHYS(end_pfn);
+		if (nid < 0 || nid >= MAX_NUMNODES)
+			nid = 0;
+		for_each_reserved_mem_region(r) {
+			s = max(r->base, start);
+			e = min(r->base + r->size, end);
+			if (s >= e)
+				continue;
+			if (s < limit)
+				kho_scratch_want[nid][0] += min(e, limit) - s;
+			if (e > limit)
+				kho_scratch_want[nid][1] += e - max(s, limit);
+		}
 	}
 }
 
-/* Cold boot: set scratch areas aside, sized from the early reservations. */
-static void __init kho_reserve_scratch(void)
+/*
+ * Set an area of @size bytes aside in [@start, @end) on node @nid (any node
+ * for NUMA_NO_NODE), falling back to anywhere in that range, then to any
+ * place at all.  Return: 0, or -ENOMEM.
+ */
+static int __init kho_scratch_add(phys_addr_t size, phys_addr_t start,
+				  phys_addr_t end, int nid)
 {
 	const phys_addr_t align = PAGE_SIZE << pageblock_order;
-	phys_addr_t size[2], base;
-	unsigned int i;
+	phys_addr_t base;
+
+	size = round_up(size, align);
+	if (!size)
+		return 0;
+	if (kho_nr_scratch == KHO_MAX_SCRATCH)
+		return -ENOMEM;
+	base = memblock_alloc_range_nid(size, align, start, end, nid, true);
+	if (!base && nid != NUMA_NO_NODE)
+		base = memblock_alloc_range_nid(size, align, start, end,
+						NUMA_NO_NODE, false);
+	if (!base)
+		base = memblock_alloc_range_nid(size, align, 0,
+						MEMBLOCK_ALLOC_ACCESSIBLE,
+						NUMA_NO_NODE, false);
+	if (!base) {
+		pr_warn("cannot set %pa bytes of scratch aside, KHO disabled\n",
+			&size);
+		return -ENOMEM;
+	}
+	kho_scratch[kho_nr_scratch].addr = base;
+	kho_scratch[kho_nr_scratch].size = size;
+	kho_nr_scratch++;
+	return 0;
+}
+
+/* The areas: per node, or as kho_scratch=L,G,N says. */
+static int __init kho_scratch_add_all(void)
+{
+	const phys_addr_t limit = (phys_addr_t)ARCH_LOW_ADDRESS_LIMIT + 1;
+	int nid, err = 0;
 
 	if (kho_scratch_size[0]) {
-		size[0] = kho_scratch_size[0];
-		size[1] = kho_scratch_size[1];
-	} else {
-		kho_reserved_sizes(size);
-		size[0] = div_u64((u64)size[0] * kho_scratch_scale, 100);
-		size[1] = div_u64((u64)size[1] * kho_scratch_scale, 100);
-	}
-
-	/* One area in low memory, one for the rest, each sized like its part. */
-	for (i = 0; i < ARRAY_SIZE(size); i++) {
-		size[i] = round_up(size[i], align);
-		if (!size[i])
-			continue;
-		base = memblock_phys_alloc_range(size[i], align, 0,
-						 i ? MEMBLOCK_ALLOC_ACCESSIBLE :
-						     ARCH_LOW_ADDRESS_LIMIT);
-		if (!base) {
-			pr_warn("cannot set %pa bytes of scratch aside, KHO disabled\n",
-				&size[i]);
-			goto fail;
+		err = kho_scratch_add(kho_scratch_size[0], 0, limit, NUMA_NO_NODE);
+		if (!err)
+			err = kho_scratch_add(kho_scratch_size[1], 0,
+					      MEMBLOCK_ALLOC_ACCESSIBLE,
+					      NUMA_NO_NODE);
+		for_each_node_state(nid, N_MEMORY) {
+			if (err)
+				break;
+			err = kho_scratch_add(kho_scratch_size[2], 0,
+					      MEMBLOCK_ALLOC_ACCESSIBLE, nid);
 		}
-		kho_scratch[kho_nr_scratch].addr = base;
-		kho_scratch[kho_nr_scratch].size = size[i];
-		kho_nr_scratch++;
+		return err;
+	}
+	kho_reserved_sizes();
+	for (nid = 0; nid < MAX_NUMNODES && !err; nid++) {
+		err = kho_scratch_add(div_u64((u64)kho_scratch_want[nid][0] *
+					      kho_scratch_scale, 100),
+				      0, limit, nid);
+		if (!err)
+			err = kho_scratch_add(div_u64((u64)kho_scratch_want[nid][1] *
+						      kho_scratch_scale, 100),
+					      limit, MEMBLOCK_ALLOC_ACCESSIBLE, nid);
+	}
+	return err;
+}
+
+/* Cold boot: set the scratch areas aside. */
+static void __init kho_reserve_scratch(void)
+{
+	unsigned int i;
+
+	if (kho_scratch_add_all()) {
+		while (kho_nr_scratch--)
+			memblock_phys_free(kho_scratch[kho_nr_scratch].addr,
+					   kho_scratch[kho_nr_scratch].size);
+		kho_nr_scratch = 0;
+		return;
 	}
 	/* The areas go to the page allocator, as movable-only memory. */
 	for (i = 0; i < kho_nr_scratch; i++) {
 		memblock_phys_free(kho_scratch[i].addr, kho_scratch[i].size);
-		pr_info("scratch area %u: %pa, %llu MiB\n", i, &kho_scratch[i].addr,
-			kho_scratch[i].size >> 20);
+		pr_info("scratch area %u: %pa, %llu MiB, node %d\n", i,
+			&kho_scratch[i].addr, kho_scratch[i].size >> 20,
+			early_pfn_to_nid(PHYS_PFN(kho_scratch[i].addr)));
 	}
-	return;
-
-fail:
-	while (kho_nr_scratch--)
-		memblock_phys_free(kho_scratch[kho_nr_scratch].addr,
-				   kho_scratch[kho_nr_scratch].size);
-	kho_nr_scratch = 0;
 }
 
 /* Call @fn for the first page of each pageblock of the scratch areas. */

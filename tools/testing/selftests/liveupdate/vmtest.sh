@@ -9,6 +9,7 @@
 #   -T SECS     timeout for the whole run, all stages (default 300)
 #   -a ARGS     extra kernel command line
 #   -c CPU      QEMU CPU model (default: QEMU's), e.g. qemu64,+pdpe1gb
+#   -N NODES    split memory and CPUs evenly over NODES NUMA nodes
 #   -s STAGES   number of boots the test must reach (default: as it goes)
 #   -P          back all guest memory before the guest starts and lock it,
 #               as real RAM is: timings then do not include the host
@@ -30,15 +31,15 @@
 
 set -u -o pipefail
 
-mem=2G timeout=300 append="" stages="" kunit=0 verbose=0 prealloc="" cpu=""
+mem=2G timeout=300 append="" stages="" kunit=0 verbose=0 prealloc="" cpu="" nodes=1
 kernel="" initrd="" test="" out=""
 
 usage() {
-	sed -n '7,19s/^# \{0,1\}//p' "$0" >&2
+	sed -n '7,20s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
-while getopts "k:i:t:o:m:T:a:c:s:PKv" opt; do
+while getopts "k:i:t:o:m:T:a:c:N:s:PKv" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	i) initrd=$OPTARG ;;
@@ -48,6 +49,7 @@ while getopts "k:i:t:o:m:T:a:c:s:PKv" opt; do
 	T) timeout=$OPTARG ;;
 	a) append=$OPTARG ;;
 	c) cpu=$OPTARG ;;
+	N) nodes=$OPTARG ;;
 	s) stages=$OPTARG ;;
 	P) prealloc="-mem-prealloc -overcommit mem-lock=on" ;;
 	K) kunit=1 ;;
@@ -97,12 +99,26 @@ stamp() {
 	done
 }
 
+# -N: one memory backend and one CPU, a socket of its own, per node (two
+# CPUs in all; cores of one socket on two nodes would share a cache).
+numa=()
+smp=2
+if [ "$nodes" -gt 1 ]; then
+	smp=2,sockets=2,cores=1,threads=1
+	[ "$nodes" = 2 ] || result fail 0 1 0 "-N: only 2 nodes are supported"
+	per=$(( $(numfmt --from=iec "$mem") / nodes ))
+	for n in 0 1; do
+		numa+=(-object "memory-backend-ram,id=m$n,size=$per"
+		       -numa "node,nodeid=$n,cpus=$n,memdev=m$n")
+	done
+fi
+
 cmdline="console=ttyS0 intel_iommu=on kho=on liveupdate=on retain_initrd panic=-1 oops=panic"
 cmdline+=" lu_test=$test lu_stage=1 $append"
 
 timeout -k 10 "$timeout" qemu-system-x86_64 \
-	-M q35,kernel-irqchip=split -accel tcg ${cpu:+-cpu "$cpu"} -smp 2 \
-	-m "$mem" $prealloc \
+	-M q35,kernel-irqchip=split -accel tcg ${cpu:+-cpu "$cpu"} -smp "$smp" \
+	-m "$mem" $prealloc "${numa[@]}" \
 	-nodefaults -display none -no-reboot \
 	-device intel-iommu,intremap=on -device edu \
 	-serial "file:$console" -serial stdio \
