@@ -155,26 +155,38 @@ long luo_ioctl_dispatch(const struct luo_ioctl_op *ops, unsigned int nr_ops,
  * /dev/liveupdate
  */
 
-/* Give a new session file to userspace; consumes @file. */
-static int luo_install_session(struct luo_ucmd *ucmd, struct file *file,
+/*
+ * Give userspace a new session file, created or retrieved by @get.  The
+ * file descriptor is reserved first, so that running out of them changes
+ * nothing; if the result cannot be copied back, the session is abandoned:
+ * a created one is dropped, a retrieved one goes back to LUO as it was,
+ * nothing finished, for the next RETRIEVE_SESSION.
+ */
+static int luo_install_session(struct luo_ucmd *ucmd, const u8 *name,
+			       int (*get)(const char *name, struct file **filep),
 			       s32 *fdp, size_t size)
 {
+	struct file *file;
 	int fd, err;
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		fput(file);
+	if (fd < 0)
 		return fd;
-	}
+	err = get(name, &file);
+	if (err)
+		goto out_fd;
 	*fdp = fd;
 	err = luo_ucmd_respond(ucmd, size);
-	if (err) {
-		put_unused_fd(fd);
-		fput(file);
-		return err;
-	}
+	if (err)
+		goto out_session;
 	fd_install(fd, file);
 	return 0;
+
+out_session:
+	luo_session_abandon(file);
+out_fd:
+	put_unused_fd(fd);
+	return err;
 }
 
 /* A name is 1 to 63 characters and NUL-terminated within the field. */
@@ -190,30 +202,23 @@ static int luo_check_name(const u8 *name)
 static int luo_ioctl_create_session(struct luo_ucmd *ucmd, void *ctx)
 {
 	struct liveupdate_ioctl_create_session *cmd = ucmd->cmd;
-	struct file *file;
 	int err;
 
 	err = luo_check_name(cmd->name);
 	if (err)
 		return err;
-	err = luo_session_create(cmd->name, &file);
-	if (err)
-		return err;
-	return luo_install_session(ucmd, file, &cmd->fd, sizeof(*cmd));
+	return luo_install_session(ucmd, cmd->name, luo_session_create,
+				   &cmd->fd, sizeof(*cmd));
 }
 
 static int luo_ioctl_retrieve_session(struct luo_ucmd *ucmd, void *ctx)
 {
 	struct liveupdate_ioctl_retrieve_session *cmd = ucmd->cmd;
-	struct file *file;
-	int err;
 
 	if (luo_check_name(cmd->name))
 		return -ENOENT;
-	err = luo_session_retrieve(cmd->name, &file);
-	if (err)
-		return err;
-	return luo_install_session(ucmd, file, &cmd->fd, sizeof(*cmd));
+	return luo_install_session(ucmd, cmd->name, luo_session_retrieve,
+				   &cmd->fd, sizeof(*cmd));
 }
 
 static const struct luo_ioctl_op luo_ioctl_ops[] = {

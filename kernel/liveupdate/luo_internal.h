@@ -215,6 +215,8 @@ int luo_blocks_read(u64 first, size_t entry_size, unsigned long nr,
 /* luo_session.c */
 int luo_session_create(const char *name, struct file **filep);
 int luo_session_retrieve(const char *name, struct file **filep);
+void luo_session_abandon(struct file *file);
+unsigned long luo_session_nr_outgoing(void);
 int luo_session_serialize(u64 *first, u64 *nr);
 void luo_session_unserialize(u64 first);
 void luo_session_discard_incoming(void);

@@ -229,6 +229,8 @@ static int luo_session_release(struct inode *inode, struct file *file)
 {
 	struct luo_session *s = file->private_data;
 
+	if (!s)		/* abandoned before userspace saw it */
+		return 0;
 	guard(rwsem_read)(&luo_state_rwsem);
 	if (s->incoming)
 		luo_session_release_incoming(s);
@@ -305,6 +307,41 @@ int luo_session_retrieve(const char *name, struct file **filep)
 	s->retrieved = true;
 	*filep = file;
 	return 0;
+}
+
+/**
+ * luo_session_abandon - undo luo_session_create() or luo_session_retrieve()
+ * @file: the file either returned, not yet given to userspace
+ *
+ * For an ioctl that fails after it made the session file.  A created
+ * session, still empty, is dropped; a retrieved one goes back to LUO as it
+ * was, nothing finished, and can be retrieved again.  @file is put.
+ */
+void luo_session_abandon(struct file *file)
+{
+	struct luo_session *s = file->private_data;
+
+	scoped_guard(mutex, &luo_sessions_lock) {
+		if (s->incoming)
+			s->retrieved = false;
+		else
+			luo_session_unlink(&luo_out, s);
+	}
+	if (!s->incoming)
+		luo_session_free(s);
+	file->private_data = NULL;
+	fput(file);
+}
+
+/**
+ * luo_session_nr_outgoing - how many outgoing sessions there are
+ *
+ * Return: their number; luo_state_rwsem held keeps it stable.
+ */
+unsigned long luo_session_nr_outgoing(void)
+{
+	guard(mutex)(&luo_sessions_lock);
+	return luo_out.count;
 }
 
 /* ------------------------------------------------------------------------

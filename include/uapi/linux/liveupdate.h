@@ -88,7 +88,8 @@ struct liveupdate_ioctl_create_session {
  * @name: input; the name the session had in the previous kernel
  *
  * Takes up a session the previous kernel handed over.  A session can be
- * retrieved once; closing its file descriptor finishes it.
+ * retrieved once; closing its file descriptor finishes it.  A failed call
+ * (EMFILE, EFAULT) leaves the session as it was, to be retrieved again.
  *
  * Return: 0, or ENOENT if no incoming session has this name, EINVAL if it
  * was already retrieved, ENOMEM, EMFILE.

@@ -172,6 +172,80 @@ static void expect_events(const char *want)
 }
 
 /* ------------------------------------------------------------------------
+ * memfds: data patterns
+ */
+
+#define MB		(1024UL * 1024)
+#define SPARSE_SIZE	(64 * MB)
+#define BIG_SIZE	(256 * MB)
+#define GIB		(1024 * MB)
+
+static const off_t sparse_at[] = { 0, MB + 123, 33 * MB, SPARSE_SIZE - 4096 };
+
+static uint64_t pattern(uint64_t seed, size_t i)
+{
+	uint64_t x = seed * 0x9e3779b97f4a7c15ULL + i;
+
+	x ^= x >> 31;
+	return x * 0xbf58476d1ce4e5b9ULL;
+}
+
+/* Fill [off, off + len) of @fd with the pattern of @seed, by pages. */
+static void fill(int fd, off_t off, size_t len, uint64_t seed)
+{
+	static uint64_t buf[4096 / 8];
+	size_t done, n, i;
+
+	for (done = 0; done < len; done += n) {
+		n = len - done < sizeof(buf) ? len - done : sizeof(buf);
+		for (i = 0; i < n / 8; i++)
+			buf[i] = pattern(seed, (off + done) / 8 + i);
+		CHECK(pwrite(fd, buf, n, off + done) == (ssize_t)n, "fill: %s",
+		      strerror(errno));
+	}
+}
+
+/* The seed that stands for a hole: same() then expects zeroes. */
+#define HOLE	UINT64_MAX
+
+/* Whether [off, off + len) of @fd holds the pattern of @seed. */
+static int same(int fd, off_t off, size_t len, uint64_t seed)
+{
+	static uint64_t buf[4096 / 8];
+	size_t done, n, i;
+
+	for (done = 0; done < len; done += n) {
+		n = len - done < sizeof(buf) ? len - done : sizeof(buf);
+		if (pread(fd, buf, n, off + done) != (ssize_t)n)
+			return 0;
+		for (i = 0; i < n / 8; i++)
+			if (buf[i] != (seed == HOLE ? 0 :
+				       pattern(seed, (off + done) / 8 + i)))
+				return 0;
+	}
+	return 1;
+}
+
+static int new_memfd(size_t size, unsigned int flags)
+{
+	int fd = memfd_create("lu", flags);
+
+	CHECK(fd >= 0, "memfd_create: %s", strerror(errno));
+	CHECK(!ftruncate(fd, size), "ftruncate: %s", strerror(errno));
+	return fd;
+}
+
+/* Preserve in @s, as @token, a new memfd of @size filled with @seed. */
+static void preserve_filled(int s, size_t size, uint64_t seed, uint64_t token)
+{
+	int fd = new_memfd(size, 0);
+
+	fill(fd, 0, size, seed);
+	CHECK_RET(0, luo_preserve(s, fd, token));
+	close(fd);
+}
+
+/* ------------------------------------------------------------------------
  * The tests
  */
 
@@ -422,23 +496,98 @@ static int flb(int stage)
 }
 
 /*
+ * Make the next new file descriptor fail with EMFILE: the limit becomes the
+ * lowest free descriptor.  Returns the limit to put back.
+ */
+static struct rlimit no_more_fds(void)
+{
+	struct rlimit old, rl;
+	int lowest = dup(0);
+
+	CHECK(lowest >= 0, "dup: %s", strerror(errno));
+	close(lowest);
+	CHECK(!getrlimit(RLIMIT_NOFILE, &old), "getrlimit: %s", strerror(errno));
+	rl = old;
+	rl.rlim_cur = lowest;
+	CHECK(!setrlimit(RLIMIT_NOFILE, &rl), "setrlimit: %s", strerror(errno));
+	return old;
+}
+
+static void more_fds(struct rlimit old)
+{
+	CHECK(!setrlimit(RLIMIT_NOFILE, &old), "setrlimit: %s", strerror(errno));
+}
+
+/*
+ * A copy of the @size bytes at @arg in a read-only page: an ioctl can read
+ * its argument there but not write its result back (EFAULT).
+ */
+static void *read_only(const void *arg, size_t size)
+{
+	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(page != MAP_FAILED, "mmap: %s", strerror(errno));
+	memcpy(page, arg, size);
+	CHECK(!mprotect(page, 4096, PROT_READ), "mprotect: %s", strerror(errno));
+	return page;
+}
+
+/*
  * A failed retrieve leaves the file with LUO: it fails while the cause
  * lasts, the other file is unaffected, and once the cause is gone the next
- * retrieve succeeds with the file intact.
+ * retrieve succeeds with the file intact.  First, RETRIEVE_SESSION and
+ * RETRIEVE_FD fail after they found what they were asked for (no file
+ * descriptor left, no room for the result) and change nothing: nothing is
+ * finished or freed, and every byte of a memfd is there afterwards.
  */
 static const uint64_t retry_tags[] = { 0x71, 0x72 };
+#define RETRY_TOKEN_MEMFD	3
+#define RETRY_MEMFD		(8 * MB)
+
+static int retry_late_failures(int lu)
+{
+	struct liveupdate_ioctl_retrieve_session rs = { .size = sizeof(rs) };
+	struct liveupdate_session_retrieve_fd rf = {
+		.size = sizeof(rf), .token = RETRY_TOKEN_MEMFD,
+	};
+	struct rlimit old;
+	int s, fd;
+
+	strcpy((char *)rs.name, "retry");
+	old = no_more_fds();
+	CHECK_RET(-EMFILE, luo_retrieve_session(lu, "retry"));
+	more_fds(old);
+	CHECK_RET(-EFAULT, luo_ioctl(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION,
+				     read_only(&rs, sizeof(rs))));
+	CHECK(!luo_events_prefix("finish"), "a failed retrieve finished files: %s",
+	      luo_events());
+
+	s = luo_retrieve_session(lu, "retry");
+	CHECK(s >= 0, "retrieve session after its failures: %s", strerror(-s));
+	old = no_more_fds();
+	CHECK_RET(-EMFILE, luo_retrieve(s, RETRY_TOKEN_MEMFD));
+	more_fds(old);
+	CHECK_RET(-EFAULT, luo_ioctl(s, LIVEUPDATE_SESSION_RETRIEVE_FD,
+				     read_only(&rf, sizeof(rf))));
+	fd = luo_retrieve(s, RETRY_TOKEN_MEMFD);
+	CHECK(fd >= 0, "retrieve the memfd after its failures: %s", strerror(-fd));
+	CHECK(same(fd, 0, RETRY_MEMFD, 0x7e), "the memfd changed");
+	close(fd);
+	return s;
+}
 
 static int retry_retrieve(int stage)
 {
 	int lu = open_lu(), s;
 
 	if (stage == 1) {
-		make_session(lu, "retry", retry_tags, 2);
+		s = make_session(lu, "retry", retry_tags, 2);
+		preserve_filled(s, RETRY_MEMFD, 0x7e, RETRY_TOKEN_MEMFD);
 		hold(lu);
 	}
 
-	s = luo_retrieve_session(lu, "retry");
-	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	s = retry_late_failures(lu);
 	CHECK_RET(0, luo_knob("fail_retrieve", 0x71));
 	CHECK_RET(-EIO, luo_retrieve(s, 1));
 	CHECK_RET(-EIO, luo_retrieve(s, 1));
@@ -531,76 +680,6 @@ static int scale(int stage)
 /* ------------------------------------------------------------------------
  * memfd
  */
-
-#define MB		(1024UL * 1024)
-#define SPARSE_SIZE	(64 * MB)
-#define BIG_SIZE	(256 * MB)
-#define GIB		(1024 * MB)
-
-static const off_t sparse_at[] = { 0, MB + 123, 33 * MB, SPARSE_SIZE - 4096 };
-
-static uint64_t pattern(uint64_t seed, size_t i)
-{
-	uint64_t x = seed * 0x9e3779b97f4a7c15ULL + i;
-
-	x ^= x >> 31;
-	return x * 0xbf58476d1ce4e5b9ULL;
-}
-
-/* Fill [off, off + len) of @fd with the pattern of @seed, by pages. */
-static void fill(int fd, off_t off, size_t len, uint64_t seed)
-{
-	static uint64_t buf[4096 / 8];
-	size_t done, n, i;
-
-	for (done = 0; done < len; done += n) {
-		n = len - done < sizeof(buf) ? len - done : sizeof(buf);
-		for (i = 0; i < n / 8; i++)
-			buf[i] = pattern(seed, (off + done) / 8 + i);
-		CHECK(pwrite(fd, buf, n, off + done) == (ssize_t)n, "fill: %s",
-		      strerror(errno));
-	}
-}
-
-/* The seed that stands for a hole: same() then expects zeroes. */
-#define HOLE	UINT64_MAX
-
-/* Whether [off, off + len) of @fd holds the pattern of @seed. */
-static int same(int fd, off_t off, size_t len, uint64_t seed)
-{
-	static uint64_t buf[4096 / 8];
-	size_t done, n, i;
-
-	for (done = 0; done < len; done += n) {
-		n = len - done < sizeof(buf) ? len - done : sizeof(buf);
-		if (pread(fd, buf, n, off + done) != (ssize_t)n)
-			return 0;
-		for (i = 0; i < n / 8; i++)
-			if (buf[i] != (seed == HOLE ? 0 :
-				       pattern(seed, (off + done) / 8 + i)))
-				return 0;
-	}
-	return 1;
-}
-
-static int new_memfd(size_t size, unsigned int flags)
-{
-	int fd = memfd_create("lu", flags);
-
-	CHECK(fd >= 0, "memfd_create: %s", strerror(errno));
-	CHECK(!ftruncate(fd, size), "ftruncate: %s", strerror(errno));
-	return fd;
-}
-
-/* Preserve in @s, as @token, a new memfd of @size filled with @seed. */
-static void preserve_filled(int s, size_t size, uint64_t seed, uint64_t token)
-{
-	int fd = new_memfd(size, 0);
-
-	fill(fd, 0, size, seed);
-	CHECK_RET(0, luo_preserve(s, fd, token));
-	close(fd);
-}
 
 static long mem_kb(const char *field)
 {
