@@ -89,6 +89,8 @@ int kho_populate(phys_addr_t fdt_phys, u64 fdt_size, phys_addr_t scratch_phys,
 		 u64 scratch_size);
 void kho_memory_init(void);
 int kho_fill_kimage(struct kimage *image);
+bool kho_image_carries(const struct kimage *image);
+int kho_check_image(const struct kimage *image);
 int kho_walk_scratch(struct kexec_buf *kbuf,
 		     int (*fn)(struct resource *res, void *arg));
 
@@ -152,6 +154,8 @@ static inline int kho_populate(phys_addr_t fdt_phys, u64 fdt_size,
 
 static inline void kho_memory_init(void) { }
 static inline int kho_fill_kimage(struct kimage *image) { return 0; }
+static inline bool kho_image_carries(const struct kimage *image) { return false; }
+static inline int kho_check_image(const struct kimage *image) { return 0; }
 static inline int kho_walk_scratch(struct kexec_buf *kbuf,
 				   int (*fn)(struct resource *res, void *arg))
 {

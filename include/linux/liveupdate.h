@@ -14,6 +14,7 @@
 #include <uapi/linux/liveupdate.h>
 
 struct file;
+struct kimage;
 struct module;
 struct liveupdate_session;
 
@@ -183,7 +184,7 @@ struct liveupdate_flb {
 #ifdef CONFIG_LIVEUPDATE
 
 bool liveupdate_enabled(void);
-int liveupdate_reboot(void);
+int liveupdate_reboot(const struct kimage *image);
 
 int liveupdate_register_file_handler(struct liveupdate_file_handler *fh);
 void liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh);
@@ -205,7 +206,7 @@ int liveupdate_get_file_incoming(struct liveupdate_session *session,
 #else /* !CONFIG_LIVEUPDATE */
 
 static inline bool liveupdate_enabled(void) { return false; }
-static inline int liveupdate_reboot(void) { return 0; }
+static inline int liveupdate_reboot(const struct kimage *image) { return 0; }
 
 static inline int liveupdate_register_file_handler(struct liveupdate_file_handler *fh)
 {

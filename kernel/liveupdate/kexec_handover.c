@@ -1429,6 +1429,57 @@ int kho_fill_kimage(struct kimage *image)
 }
 
 /**
+ * kho_image_carries - will an image hand KHO over to the kernel it boots?
+ * @image: a loaded kexec image
+ *
+ * Only an image loaded with kexec_file_load() while KHO is on carries the
+ * handover (kho_fill_kimage()); one loaded with kexec_load(), whose
+ * segments userspace placed, and a crash image do not.
+ *
+ * Return: true if it does.
+ */
+bool kho_image_carries(const struct kimage *image)
+{
+	return image && image->kho.fdt;
+}
+
+/* Whether anything is preserved or named for the next kernel. */
+static bool kho_out_has_state(void)
+{
+	struct kho_track *track = &kho_out.track;
+	unsigned int order;
+
+	if (!kho_out.ready)
+		return false;
+	scoped_guard(mutex, &kho_out.lock)
+		if (!list_empty(&kho_out.subtrees))
+			return true;
+	guard(mutex)(&track->lock);
+	for (order = 0; order < NR_PAGE_ORDERS; order++)
+		if (track->nr_blocks[order])
+			return true;
+	return false;
+}
+
+/**
+ * kho_check_image - refuse a kexec that would drop preserved memory
+ * @image: the image kernel_kexec() is about to boot
+ *
+ * A kernel booted without the handover takes preserved memory for free
+ * memory and reuses it, although a device may still be using it.
+ *
+ * Return: 0 if @image carries the handover or nothing is preserved, else
+ * -EOPNOTSUPP with a log line: the reboot must not go on.
+ */
+int kho_check_image(const struct kimage *image)
+{
+	if (kho_image_carries(image) || !kho_out_has_state())
+		return 0;
+	pr_warn("kexec refused: memory is preserved, but the loaded image cannot hand it over (load it with kexec_file_load())\n");
+	return -EOPNOTSUPP;
+}
+
+/**
  * kho_walk_scratch - offer the scratch areas to a kexec segment placer
  * @kbuf: the buffer being placed
  * @fn: called with each area as a memory resource; non-zero stops the walk

@@ -366,18 +366,21 @@ static void luo_fill_header(struct luo_ser *ser, u64 sessions, u64 nr_sessions,
 
 /**
  * liveupdate_reboot - hand the open outgoing sessions to the next kernel
+ * @image: the kexec image about to boot
  *
  * Called by kernel_kexec() before anything is shut down.  Freezes every
  * file of every outgoing session whose file descriptor is still open, in
  * creation and preservation order, and writes sessions, files and FLBs
  * into preserved memory for the next kernel.  On success no session can
- * change any more.
+ * change any more.  An image that cannot carry the handover (loaded with
+ * kexec_load()) boots only if there is no session to hand over.
  *
- * Return: 0, also when live update is off; or the error of a freeze or of
- * the serialization, in which case everything frozen was unfrozen, the
- * sessions are as they were, and the reboot must not go on.
+ * Return: 0, also when live update is off; -EOPNOTSUPP for sessions that
+ * @image cannot carry; or the error of a freeze or of the serialization,
+ * in which case everything frozen was unfrozen, the sessions are as they
+ * were, and the reboot must not go on.
  */
-int liveupdate_reboot(void)
+int liveupdate_reboot(const struct kimage *image)
 {
 	u64 sessions, nr_sessions, flbs, nr_flbs;
 	struct luo_ser *ser;
@@ -387,6 +390,13 @@ int liveupdate_reboot(void)
 		return 0;
 
 	down_write(&luo_state_rwsem);
+	if (!kho_image_carries(image)) {
+		err = luo_session_nr_outgoing() ? -EOPNOTSUPP : 0;
+		if (err)
+			pr_warn("reboot refused: the loaded kexec image cannot carry the live update sessions (load it with kexec_file_load())\n");
+		up_write(&luo_state_rwsem);
+		return err;
+	}
 	err = luo_session_serialize(&sessions, &nr_sessions);
 	if (err)
 		goto out_unlock;

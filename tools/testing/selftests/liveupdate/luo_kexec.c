@@ -13,11 +13,14 @@
 #include <stdarg.h>
 #include <time.h>
 #include <linux/falloc.h>
+#include <linux/kexec.h>
+#include <linux/reboot.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "luo_lib.h"
@@ -603,6 +606,67 @@ static int retry_retrieve(int stage)
 	CHECK_RET(0, luo_finish(s));
 	close(s);
 	return 0;
+}
+
+/*
+ * Load a kexec image with kexec_load(), whose segments userspace places:
+ * it cannot carry the handover.  Its one segment is a page of zeroes, so a
+ * kernel that booted it anyway would not come back.
+ */
+static void kexec_load_dummy(void)
+{
+	static char page[4096] __attribute__((aligned(4096)));
+	struct kexec_segment seg = {
+		.buf = page, .bufsz = sizeof(page),
+		.mem = (void *)(16UL << 20), .memsz = sizeof(page),
+	};
+
+	CHECK(!syscall(SYS_kexec_load, 16UL << 20, 1, &seg, KEXEC_ARCH_DEFAULT),
+	      "kexec_load: %s", strerror(errno));
+}
+
+static void kexec_refused(const char *what)
+{
+	CHECK(reboot(LINUX_REBOOT_CMD_KEXEC) && errno == EOPNOTSUPP,
+	      "kexec of a kexec_load() image with %s: %s", what,
+	      strerror(errno));
+}
+
+/*
+ * A kexec_load() image cannot carry a live update: the reboot is refused
+ * with EOPNOTSUPP while a session exists (even an empty one) or memory is
+ * preserved, and nothing changes; the next kexec, of a kexec_file_load()
+ * image, carries everything.
+ */
+#define KL_MEMFD	(4 * MB)
+
+static int kexec_load_refused(int stage)
+{
+	int lu = open_lu(), s, fd;
+
+	if (stage == 2) {
+		close(check_session(lu, "kl-empty", NULL, 0));
+		s = check_session(lu, "kl", (const uint64_t[]){ 0x91 }, 1);
+		fd = luo_retrieve(s, 2);
+		CHECK(fd >= 0, "retrieve the memfd: %s", strerror(-fd));
+		CHECK(same(fd, 0, KL_MEMFD, 0x92), "the memfd changed");
+		CHECK_RET(0, luo_finish(s));
+		return 0;
+	}
+
+	kexec_load_dummy();
+	make_session(lu, "kl-empty", NULL, 0);
+	kexec_refused("an empty session");
+	s = make_session(lu, "kl", (const uint64_t[]){ 0x91 }, 1);
+	preserve_filled(s, KL_MEMFD, 0x92, 2);
+	kexec_refused("preserved memory");
+	CHECK(!luo_events_prefix("freeze"), "files were frozen: %s", luo_events());
+	CHECK(luo_state_has("token 0x2 handler memfd-612-v2 state preserved"),
+	      "the memfd is not preserved any more");
+	/* Unload it; the harness loads the next stage with kexec_file_load(). */
+	CHECK(!syscall(SYS_kexec_load, 0, 0, NULL, KEXEC_ARCH_DEFAULT),
+	      "unload: %s", strerror(errno));
+	hold(lu);
 }
 
 /*
@@ -1598,6 +1662,7 @@ static const struct {
 	{ "close_finish", close_finish },
 	{ "flb", flb },
 	{ "retry_retrieve", retry_retrieve },
+	{ "kexec_load", kexec_load_refused },
 	{ "scale", scale },
 	{ "memfd", memfd },
 	{ "memfd_unretrieved", memfd_unretrieved },
