@@ -20,7 +20,10 @@
  * Locking: luo_state_rwsem is taken for reading by every ioctl and by the
  * release of a session, and for writing by the reboot, which keeps it when
  * it succeeds so that nothing changes any more.  Below it, the session list
- * lock, then a session's lock, then a file's lock.
+ * lock, then a session's lock, then the FLB locks.  Every callback of a
+ * file handler runs under the lock of the file's session (preserve,
+ * unpreserve, freeze and unfreeze as retrieve, can_finish and finish), so
+ * that a handler may look at the other files of the session.
  */
 
 #define pr_fmt(fmt) "liveupdate: " fmt

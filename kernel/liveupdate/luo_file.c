@@ -273,23 +273,33 @@ static void luo_file_unfreeze(struct luo_session *s, struct luo_file *lf)
 	lf->frozen = false;
 }
 
+/* Unfreeze the frozen files of @s, newest first; its lock held. */
+static void luo_file_unfreeze_locked(struct luo_session *s)
+{
+	struct luo_file *lf;
+
+	lockdep_assert_held(&s->lock);
+	list_for_each_entry_reverse(lf, &s->files, list)
+		luo_file_unfreeze(s, lf);
+}
+
 /**
  * luo_file_unfreeze_all - undo luo_file_freeze_all(), newest file first
  * @s: the session
  */
 void luo_file_unfreeze_all(struct luo_session *s)
 {
-	struct luo_file *lf;
-
-	list_for_each_entry_reverse(lf, &s->files, list)
-		luo_file_unfreeze(s, lf);
+	guard(mutex)(&s->lock);
+	luo_file_unfreeze_locked(s);
 }
 
 /**
  * luo_file_freeze_all - freeze every file of an outgoing session
  * @s: the session
  *
- * Called at the reboot, with luo_state_rwsem held for writing.
+ * Called at the reboot, with luo_state_rwsem held for writing.  The freeze
+ * callbacks run under the session's lock, as every handler callback does,
+ * so that they can look up the files they depend on.
  *
  * Return: 0, or the error of the first freeze that failed, with every file
  * of @s unfrozen.
@@ -300,6 +310,7 @@ int luo_file_freeze_all(struct luo_session *s)
 	struct luo_file *lf;
 	int err;
 
+	guard(mutex)(&s->lock);
 	list_for_each_entry(lf, &s->files, list) {
 		if (lf->fh->ops->freeze) {
 			luo_file_args(lf, s, &args);
@@ -307,7 +318,7 @@ int luo_file_freeze_all(struct luo_session *s)
 			if (err) {
 				pr_warn("session '%s': freezing token %#llx failed (%d)\n",
 					s->name, lf->token, err);
-				luo_file_unfreeze_all(s);
+				luo_file_unfreeze_locked(s);
 				return err;
 			}
 			lf->data = args.serialized_data;
@@ -338,6 +349,7 @@ int luo_file_serialize(struct luo_session *s)
 {
 	struct luo_file *cursor;
 
+	guard(mutex)(&s->lock);
 	cursor = list_first_entry_or_null(&s->files, struct luo_file, list);
 	s->ser_nr_files = s->nr_files;
 	return luo_blocks_write(sizeof(struct luo_file_ser), s->nr_files,

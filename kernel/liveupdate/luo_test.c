@@ -274,13 +274,29 @@ static void luo_test_unpreserve(struct liveupdate_file_op_args *args)
 	kho_unpreserve_free(rec);
 }
 
+/*
+ * Look the file up in its own session, as a handler of a dependent file
+ * looks up what it depends on: LUO must hold the session's lock around
+ * every callback for that (lockdep checks).
+ */
+static int luo_test_find_self(struct liveupdate_file_op_args *args)
+{
+	u64 token;
+
+	return liveupdate_get_token_outgoing(args->session, args->file, &token);
+}
+
 static int luo_test_freeze(struct liveupdate_file_op_args *args)
 {
 	struct luo_test_obj *obj = args->file->private_data;
 	struct luo_test_ser *rec = args->private_data;
+	int err;
 
 	rec->tag = luo_test_tag(obj);
 	luo_test_log("freeze", true, rec->tag);
+	err = luo_test_find_self(args);
+	if (err)
+		return err;
 	if (fail_freeze && rec->tag == fail_freeze)
 		return -EAGAIN;
 	return 0;
@@ -291,6 +307,7 @@ static void luo_test_unfreeze(struct liveupdate_file_op_args *args)
 	struct luo_test_ser *rec = args->private_data;
 
 	luo_test_log("unfreeze", true, rec->tag);
+	WARN_ON(luo_test_find_self(args));
 }
 
 /*
