@@ -322,12 +322,13 @@ static void luo_flb_fill(void *entry, unsigned long i, void *arg)
 	struct liveupdate_flb **cursor = arg, *flb = *cursor;
 	struct luo_flb_ser *ser = entry;
 
-	/* Only FLBs that files depend on travel. */
-	while (!flb_priv(flb, out).live)
+	while (!luo_flb_travels(flb))
 		flb = list_next_entry(flb, list);
+	scoped_guard(mutex, &flb_priv(flb, lock)) {
+		ser->data = flb_priv(flb, out).data;
+		ser->count = flb_priv(flb, out).count;
+	}
 	strscpy(ser->compatible, flb->compatible, sizeof(ser->compatible));
-	ser->data = flb_priv(flb, out).data;
-	ser->count = flb_priv(flb, out).count;
 	*cursor = list_next_entry(flb, list);
 }
 
@@ -336,7 +337,9 @@ static void luo_flb_fill(void *entry, unsigned long i, void *arg)
  * @first: returns the first block of FLBs, or 0
  * @nr: returns their number
  *
- * Called at the reboot, after the sessions were frozen.
+ * Called at the reboot, after the sessions were frozen, with
+ * luo_state_rwsem held for writing.  Only FLBs that files depend on are
+ * handed over.
  *
  * Return: 0 or -ENOMEM.
  */
@@ -345,9 +348,10 @@ int luo_flb_serialize(u64 *first, u64 *nr)
 	struct liveupdate_flb *flb, *cursor;
 	unsigned long n = 0;
 
+	lockdep_assert_held_write(&luo_state_rwsem);
 	guard(mutex)(&luo_flbs_lock);
 	list_for_each_entry(flb, &luo_flbs, list)
-		n += flb_priv(flb, out).live;
+		n += luo_flb_travels(flb);
 	*nr = n;
 	cursor = list_first_entry_or_null(&luo_flbs, struct liveupdate_flb,
 					  list);

@@ -15,7 +15,9 @@
  * clears it.  fail_preserve, fail_freeze, fail_retrieve and busy_finish
  * take a tag (0 for none): that file's preserve then fails with -ENOSPC,
  * its freeze with -EAGAIN, its retrieve with -EIO, and its can_finish says
- * no.
+ * no.  flb_hold holds the outgoing FLB as a driver would (1) or lets it
+ * go (0).  Freeze and unfreeze look the file up in its session, which
+ * checks that LUO calls them under the session's lock.
  */
 
 #define pr_fmt(fmt) "liveupdate_test: " fmt
@@ -488,6 +490,42 @@ static struct liveupdate_flb luo_test_flb = {
 	.compatible = "liveupdate-test-flb-v1",
 };
 
+/*
+ * flb_hold: write 1 to take a reference on the outgoing FLB with
+ * liveupdate_flb_get_outgoing(), as a driver using the preserved object
+ * would, and 0 to put it.  An FLB held only that way, with no file
+ * depending on it, must not be handed over.
+ */
+static bool luo_test_flb_held;
+static DEFINE_MUTEX(luo_test_flb_hold_lock);
+
+static int luo_test_flb_hold_get(void *data, u64 *val)
+{
+	*val = luo_test_flb_held;
+	return 0;
+}
+
+static int luo_test_flb_hold_set(void *data, u64 val)
+{
+	void *obj;
+	int err;
+
+	guard(mutex)(&luo_test_flb_hold_lock);
+	if (!!val == luo_test_flb_held)
+		return 0;
+	if (val) {
+		err = liveupdate_flb_get_outgoing(&luo_test_flb, &obj);
+		if (err)
+			return err;
+	} else {
+		liveupdate_flb_put_outgoing(&luo_test_flb);
+	}
+	luo_test_flb_held = val;
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(luo_test_flb_hold_fops, luo_test_flb_hold_get,
+			 luo_test_flb_hold_set, "%llu\n");
+
 /* ------------------------------------------------------------------------
  * Setup
  */
@@ -501,6 +539,8 @@ static void __init luo_test_debugfs_init(void)
 	debugfs_create_u64("fail_freeze", 0600, dir, &fail_freeze);
 	debugfs_create_u64("fail_retrieve", 0600, dir, &fail_retrieve);
 	debugfs_create_u64("busy_finish", 0600, dir, &busy_finish);
+	debugfs_create_file("flb_hold", 0600, dir, NULL,
+			    &luo_test_flb_hold_fops);
 }
 
 static int __init luo_test_register(unsigned int i)

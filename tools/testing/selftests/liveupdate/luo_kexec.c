@@ -465,11 +465,35 @@ static int close_finish(int stage)
 static const uint64_t fa_tags[] = { 0x62, 0x61 };	/* test0, test1 */
 static const uint64_t fb_tags[] = { 0x63 };
 
+/*
+ * An FLB that no handed-over file depends on stays behind, even while a
+ * driver holds a reference to it (flb_hold): nothing in the next kernel
+ * could ever finish it.
+ */
+static int flb_held(int lu)
+{
+	int s;
+
+	s = make_session(lu, "fc", (const uint64_t[]){ 0x64 }, 1);
+	CHECK_RET(0, luo_knob("flb_hold", 1));
+	close(s);	/* its only file: the FLB is held by the reference alone */
+	CHECK(luo_state_has("out preserved files 0 users 1"),
+	      "the held FLB is not preserved with no files");
+	hold(lu);
+}
+
 static int flb(int stage)
 {
 	int lu = open_lu(), a, b;
 	char *ev;
 
+	if (stage == 3) {
+		CHECK(luo_state_has("in none files 0"),
+		      "an FLB no file depends on was handed over");
+		CHECK(!luo_events_prefix("flb-"), "FLB callbacks ran: %s",
+		      luo_events());
+		return 0;
+	}
 	if (stage == 1) {
 		make_session(lu, "fa", fa_tags, 2);
 		make_session(lu, "fb", fb_tags, 1);
@@ -495,7 +519,7 @@ static int flb(int stage)
 	      "FLB finished before its last file: %s", ev);
 	close(a);
 	close(b);
-	return 0;
+	return flb_held(lu);
 }
 
 /*
