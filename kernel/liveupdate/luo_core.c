@@ -13,9 +13,12 @@
  * "LUO" and shows them to the first opener of /dev/liveupdate.
  *
  * Incoming data this kernel cannot take up (malformed, or of another
- * format) is refused with a log line: /dev/liveupdate then fails every open
- * with -EIO and the preserved memory stays reserved, so nothing a device
- * may still use is reused.  The system keeps running.
+ * format) is refused with a log line: RETRIEVE_SESSION then fails with
+ * -EIO and the preserved memory stays reserved, so nothing a device may
+ * still use is reused.  The system keeps running, and new outgoing
+ * sessions work, so the host can update again; the next kexec frees what
+ * was refused.  A file whose handler this kernel lacks is refused alone
+ * (luo_file.c): the rest of its session can be retrieved.
  *
  * Locking: luo_state_rwsem is taken for reading by every ioctl and by the
  * release of a session, and for writing by the reboot, which keeps it when
@@ -81,6 +84,13 @@ bool liveupdate_enabled(void)
 u64 luo_liveupdate_num(void)
 {
 	return luo_in.present ? luo_in.ser.liveupdate_num : 0;
+}
+
+/* Whether the previous kernel's sessions were refused. */
+static bool luo_incoming_refused(void)
+{
+	guard(mutex)(&luo_in.lock);
+	return luo_in.err;
 }
 
 /* ------------------------------------------------------------------------
@@ -218,6 +228,8 @@ static int luo_ioctl_retrieve_session(struct luo_ucmd *ucmd, void *ctx)
 {
 	struct liveupdate_ioctl_retrieve_session *cmd = ucmd->cmd;
 
+	if (luo_incoming_refused())
+		return -EIO;
 	if (luo_check_name(cmd->name))
 		return -ENOENT;
 	return luo_install_session(ucmd, cmd->name, luo_session_retrieve,
@@ -240,38 +252,38 @@ static long luo_dev_ioctl(struct file *file, unsigned int cmd,
 				  LIVEUPDATE_CMD_BASE, cmd, arg, NULL);
 }
 
-/* Take up the previous kernel's sessions, once, at the first open. */
-static int luo_deserialize(void)
+/*
+ * Take up the previous kernel's sessions, once, at the first open.  If
+ * they cannot be taken up, RETRIEVE_SESSION fails with -EIO from then on,
+ * while new outgoing sessions work: the host can still update again, and
+ * the next kexec frees what was refused.
+ */
+static void luo_deserialize(void)
 {
 	int err;
 
 	guard(mutex)(&luo_in.lock);
 	if (luo_in.done)
-		return luo_in.err;
+		return;
 	luo_in.done = true;
 	if (!luo_in.present)
-		return 0;
+		return;
 
 	err = luo_session_deserialize(luo_in.ser.sessions,
 				      luo_in.ser.nr_sessions);
 	if (err) {
-		pr_err("cannot take up the sessions of the previous kernel (%d); /dev/liveupdate refuses opens, preserved memory stays reserved\n",
+		pr_err("cannot take up the sessions of the previous kernel (%d); none can be retrieved, preserved memory stays reserved\n",
 		       err);
 		luo_in.err = -EIO;
 	}
-	return luo_in.err;
 }
 
 static int luo_dev_open(struct inode *inode, struct file *file)
 {
-	int err;
-
 	if (atomic_cmpxchg(&luo_dev_busy, 0, 1))
 		return -EBUSY;
-	err = luo_deserialize();
-	if (err)
-		atomic_set(&luo_dev_busy, 0);
-	return err;
+	luo_deserialize();
+	return 0;
 }
 
 static int luo_dev_release(struct inode *inode, struct file *file)

@@ -17,6 +17,13 @@
  * first; freeze goes oldest first, and a failure unfreezes what was
  * frozen, newest first, as any undo does.
  *
+ * An incoming file whose handler this kernel does not have is refused on
+ * its own: RETRIEVE_FD of it fails with -ENOENT, as PRESERVE_FD of a file
+ * no handler takes does, and the rest of its session is retrieved as
+ * usual.  Its memory stays reserved: if the handler is registered later
+ * (its module loaded), the file can be retrieved then; finishing it
+ * without one leaves the memory to be freed by the next kexec.
+ *
  * A file is preserved at most once across all sessions: LUO indexes every
  * preserved or retrieved-and-not-finished file by its handler's get_id(),
  * so a second PRESERVE_FD of it fails with -EBUSY.  LUO holds its own
@@ -167,7 +174,9 @@ static void luo_file_release(struct luo_session *s, struct luo_file *lf)
 		xa_erase(&luo_preserved, lf->id);
 	if (lf->file)
 		fput(lf->file);
-	module_put(lf->fh->ops->owner);
+	if (lf->fh)
+		module_put(lf->fh->ops->owner);
+	kfree(lf->missing);
 	kfree(lf);
 }
 
@@ -360,6 +369,39 @@ int luo_file_serialize(struct luo_session *s)
  * Incoming files
  */
 
+/*
+ * The registered handler named @compatible, with a reference on its
+ * module, or NULL.
+ */
+static struct liveupdate_file_handler *luo_handler_get(const char *compatible)
+{
+	struct liveupdate_file_handler *fh;
+
+	guard(rwsem_read)(&luo_handlers_rwsem);
+	fh = luo_handler_lookup(compatible);
+	if (fh && !try_module_get(fh->ops->owner))
+		fh = NULL;
+	return fh;
+}
+
+/*
+ * Give an incoming file whose handler was missing its handler, if it has
+ * been registered since (a module loaded after the first open).
+ *
+ * Return: 0, or -ENOENT while there is no such handler.
+ */
+static int luo_file_resolve(struct luo_file *lf)
+{
+	if (lf->fh)
+		return 0;
+	lf->fh = luo_handler_get(lf->missing);
+	if (!lf->fh)
+		return -ENOENT;
+	kfree(lf->missing);
+	lf->missing = NULL;
+	return 0;
+}
+
 static int luo_file_take(const void *entry, unsigned long i, void *arg)
 {
 	const struct luo_file_ser *ser = entry;
@@ -367,7 +409,8 @@ static int luo_file_take(const void *entry, unsigned long i, void *arg)
 	struct luo_file *lf;
 	int err;
 
-	if (!memchr(ser->compatible, 0, sizeof(ser->compatible))) {
+	if (!ser->compatible[0] ||
+	    !memchr(ser->compatible, 0, sizeof(ser->compatible))) {
 		pr_err("session '%s': file %lu has a malformed handler name\n",
 		       s->name, i);
 		return -EINVAL;
@@ -377,17 +420,20 @@ static int luo_file_take(const void *entry, unsigned long i, void *arg)
 		return -ENOMEM;
 	lf->token = ser->token;
 	lf->data = ser->data;
-
-	scoped_guard(rwsem_read, &luo_handlers_rwsem) {
-		lf->fh = luo_handler_lookup(ser->compatible);
-		if (lf->fh && !try_module_get(lf->fh->ops->owner))
-			lf->fh = NULL;
-	}
+	lf->fh = luo_handler_get(ser->compatible);
 	if (!lf->fh) {
-		pr_err("session '%s': no handler '%s' for token %#llx\n",
-		       s->name, ser->compatible, ser->token);
-		err = -ENOENT;
-		goto out_free;
+		/*
+		 * Refuse this file alone: the rest of the session can be
+		 * retrieved, and its own memory stays reserved in case the
+		 * handler is registered later.
+		 */
+		pr_warn("session '%s': no handler '%s' for token %#llx; that file cannot be retrieved until one is registered\n",
+			s->name, ser->compatible, ser->token);
+		lf->missing = kstrdup(ser->compatible, GFP_KERNEL);
+		if (!lf->missing) {
+			err = -ENOMEM;
+			goto out_free;
+		}
 	}
 	err = xa_insert(&s->tokens, lf->token, lf, GFP_KERNEL);
 	if (err) {
@@ -401,8 +447,10 @@ static int luo_file_take(const void *entry, unsigned long i, void *arg)
 	return 0;
 
 out_module:
-	module_put(lf->fh->ops->owner);
+	if (lf->fh)
+		module_put(lf->fh->ops->owner);
 out_free:
+	kfree(lf->missing);
 	kfree(lf);
 	return err;
 }
@@ -448,6 +496,9 @@ static int luo_file_retrieve_locked(struct luo_session *s, struct luo_file *lf)
 
 	if (lf->retrieve_status > 0)
 		return 0;
+	err = luo_file_resolve(lf);
+	if (err)
+		return err;
 
 	luo_file_args(lf, s, &args);
 	args.file = NULL;
@@ -486,8 +537,9 @@ static struct luo_file *luo_file_get_retrieved(struct luo_session *s, u64 token)
  * @token: the file's token
  * @filep: returns a new reference to the file
  *
- * Return: 0, -ENOENT for an unknown token, or the error of the handler's
- * retrieve; the file then stays with LUO and a later call tries again.
+ * Return: 0, -ENOENT for an unknown token or a file whose handler this
+ * kernel lacks, or the error of the handler's retrieve; the file then
+ * stays with LUO and a later call tries again.
  */
 int luo_file_retrieve(struct luo_session *s, u64 token, struct file **filep)
 {
@@ -518,16 +570,21 @@ int luo_file_finish_all(struct luo_session *s)
 
 	guard(mutex)(&s->lock);
 	list_for_each_entry(lf, &s->files, list) {
-		if (!lf->fh->ops->can_finish)
+		if (luo_file_resolve(lf) || !lf->fh->ops->can_finish)
 			continue;
 		luo_file_args(lf, s, &args);
 		if (!lf->fh->ops->can_finish(&args))
 			return -EBUSY;
 	}
 	list_for_each_entry_safe_reverse(lf, tmp, &s->files, list) {
-		luo_file_args(lf, s, &args);
-		lf->fh->ops->finish(&args);
-		luo_flb_file_finish(lf->fh);
+		if (lf->fh) {
+			luo_file_args(lf, s, &args);
+			lf->fh->ops->finish(&args);
+			luo_flb_file_finish(lf->fh);
+		} else {
+			pr_warn("session '%s': token %#llx finished without a handler; its memory stays reserved until the next kexec\n",
+				s->name, lf->token);
+		}
 		luo_file_release(s, lf);
 	}
 	return 0;
@@ -596,6 +653,8 @@ static const char *luo_file_state(struct luo_session *s, struct luo_file *lf)
 {
 	if (!s->incoming)
 		return lf->frozen ? "frozen" : "preserved";
+	if (!lf->fh)
+		return "no-handler";
 	if (lf->retrieve_status < 0)
 		return "retrieve-failed";
 	return lf->retrieve_status ? "retrieved" : "handed-over";
@@ -613,5 +672,6 @@ void luo_file_show(struct seq_file *m, struct luo_session *s)
 	guard(mutex)(&s->lock);
 	list_for_each_entry(lf, &s->files, list)
 		seq_printf(m, "    token %#llx handler %s state %s\n", lf->token,
-			   lf->fh->compatible, luo_file_state(s, lf));
+			   lf->fh ? lf->fh->compatible : lf->missing,
+			   luo_file_state(s, lf));
 }

@@ -94,7 +94,9 @@ struct luo_flb_ser {
 /**
  * struct luo_file - a preserved file, outgoing or incoming
  * @list: link in its session's files, in preservation order
- * @fh: its handler
+ * @fh: its handler; incoming, NULL while this kernel has none
+ * @missing: incoming, without a handler: the compatible string of the
+ *	handler it needs
  * @file: outgoing: the preserved file; incoming: the retrieved file or
  *	NULL.  LUO holds a reference on it.
  * @token: the token userspace gave it
@@ -109,6 +111,7 @@ struct luo_flb_ser {
 struct luo_file {
 	struct list_head list;
 	struct liveupdate_file_handler *fh;
+	char *missing;
 	struct file *file;
 	u64 token;
 	u64 data;

@@ -478,8 +478,8 @@ void luo_session_discard_incoming(void)
  * @first: the first block of sessions, or 0
  * @nr: the number of sessions
  *
- * Return: 0, or -EINVAL for malformed data, -ENOENT for a file of a type
- * no registered handler knows, or -ENOMEM; no session exists then.
+ * Return: 0, or -EINVAL for malformed data or -ENOMEM; no session exists
+ * then.
  */
 int luo_session_deserialize(u64 first, u64 nr)
 {

@@ -26,11 +26,15 @@
  *
  * Errors common to all ioctls:
  *
- * - ENOTTY: the ioctl is not supported on this file
+ * - EINVAL: an ioctl number this file does not have, a size below the
+ *   mandatory part, a member that is invalid, or an operation not allowed
+ *   on this kind of session
+ * - ENOTTY: the ioctl number is one of this file's, but the command around
+ *   it (type, direction or size bits) is not
  * - E2BIG: the structure has non-zero bytes the kernel does not know
  * - EOPNOTSUPP: a member holds a value that is not supported
- * - EINVAL: a member is invalid, or the operation is not allowed on this
- *   kind of session
+ * - EFAULT: the structure cannot be read, or the result cannot be written
+ *   back; an ioctl that makes a file descriptor then changes nothing
  * - ENOENT: no object with this name or token
  * - ENOMEM: out of memory
  * - EOVERFLOW: a value does not fit the structure
@@ -92,7 +96,8 @@ struct liveupdate_ioctl_create_session {
  * (EMFILE, EFAULT) leaves the session as it was, to be retrieved again.
  *
  * Return: 0, or ENOENT if no incoming session has this name, EINVAL if it
- * was already retrieved, ENOMEM, EMFILE.
+ * was already retrieved, EIO if this kernel refused what the previous one
+ * handed over (the kernel log says why), ENOMEM, EMFILE.
  */
 struct liveupdate_ioctl_retrieve_session {
 	__u32 size;
@@ -138,8 +143,9 @@ struct liveupdate_session_preserve_fd {
  * A retrieve that failed leaves the file with the kernel: a later
  * RETRIEVE_FD, from this or another process, tries again.
  *
- * Return: 0, or ENOENT for an unknown token, EINVAL on an outgoing
- * session, or an error from the handler.
+ * Return: 0, or ENOENT for an unknown token or for a file this kernel has
+ * no handler for, EINVAL on an outgoing session, EMFILE, or an error from
+ * the handler.
  */
 struct liveupdate_session_retrieve_fd {
 	__u32 size;

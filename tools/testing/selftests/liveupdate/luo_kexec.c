@@ -632,6 +632,80 @@ static int retry_retrieve(int stage)
 	return 0;
 }
 
+/* The value of @key= on the kernel command line, or "". */
+static const char *cmdline_arg(const char *key)
+{
+	static char line[4096], val[256];
+	char *p, *end;
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	val[0] = '\0';
+	if (!f)
+		return val;
+	if (fgets(line, sizeof(line), f)) {
+		for (p = strstr(line, key); p; p = strstr(p + 1, key)) {
+			if ((p == line || p[-1] == ' ') && p[strlen(key)] == '=')
+				break;
+		}
+		if (p) {
+			p += strlen(key) + 1;
+			end = p + strcspn(p, " \n");
+			snprintf(val, sizeof(val), "%.*s", (int)(end - p), p);
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+/*
+ * After the previous kernel's sessions were refused (luo_corrupt.sh broke
+ * them on purpose): /dev/liveupdate opens, RETRIEVE_SESSION fails with
+ * EIO, and new outgoing sessions work.  With lu_luo_corrupt=version the
+ * next live update carries one of them (stage 3).
+ */
+static int corrupt_refused(int stage)
+{
+	int lu = open_lu(), s;
+
+	if (stage == 3) {
+		s = check_session(lu, "after-refusal", (const uint64_t[]){ 0x81 }, 1);
+		CHECK_RET(0, luo_finish(s));
+		return 0;
+	}
+	CHECK_RET(-EIO, luo_retrieve_session(lu, "one"));
+	CHECK_RET(-EIO, luo_retrieve_session(lu, "one"));
+	s = make_session(lu, "after-refusal", (const uint64_t[]){ 0x81 }, 1);
+	if (!strcmp(cmdline_arg("lu_luo_corrupt"), "version"))
+		hold(lu);
+	close(s);
+	return 0;
+}
+
+/*
+ * A file whose handler this kernel does not have is refused alone: the
+ * rest of its session is retrieved and finished as usual, and live update
+ * goes on.
+ */
+static int corrupt_handler(int stage)
+{
+	int lu = open_lu(), s, fd;
+
+	s = luo_retrieve_session(lu, "one");
+	CHECK(s >= 0, "retrieve the session of the refused file: %s",
+	      strerror(-s));
+	CHECK(luo_state_has("token 0x1 handler no-such-handler state no-handler"),
+	      "the refused file is not listed as such");
+	CHECK_RET(-ENOENT, luo_retrieve(s, 1));
+	fd = luo_retrieve(s, 2);
+	CHECK(fd >= 0, "retrieve the other file: %s", strerror(-fd));
+	CHECK(one_late_check(fd, 0x12), "the other file changed");
+	close(fd);
+	CHECK_RET(0, luo_finish(s));
+	close(s);
+	close(make_session(lu, "after-refusal", (const uint64_t[]){ 0x81 }, 1));
+	return 0;
+}
+
 /*
  * Load a kexec image with kexec_load(), whose segments userspace places:
  * it cannot carry the handover.  Its one segment is a page of zeroes, so a
@@ -1686,6 +1760,8 @@ static const struct {
 	{ "close_finish", close_finish },
 	{ "flb", flb },
 	{ "retry_retrieve", retry_retrieve },
+	{ "corrupt_refused", corrupt_refused },
+	{ "corrupt_handler", corrupt_handler },
 	{ "kexec_load", kexec_load_refused },
 	{ "scale", scale },
 	{ "memfd", memfd },
