@@ -79,6 +79,7 @@ bool liveupdate_enabled(void)
 {
 	return luo_enable && kho_is_enabled();
 }
+EXPORT_SYMBOL_GPL(liveupdate_enabled);
 
 /* Live updates that led to this kernel. */
 u64 luo_liveupdate_num(void)

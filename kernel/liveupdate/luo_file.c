@@ -109,6 +109,7 @@ int liveupdate_register_file_handler(struct liveupdate_file_handler *fh)
 	list_add_tail(&luo_fh_list(fh), &luo_handlers);
 	return 0;
 }
+EXPORT_SYMBOL_GPL(liveupdate_register_file_handler);
 
 /**
  * liveupdate_unregister_file_handler - stop carrying files of a type over
@@ -126,6 +127,7 @@ void liveupdate_unregister_file_handler(struct liveupdate_file_handler *fh)
 	guard(rwsem_write)(&luo_handlers_rwsem);
 	list_del_init(&luo_fh_list(fh));
 }
+EXPORT_SYMBOL_GPL(liveupdate_unregister_file_handler);
 
 /* The first handler that takes @file, with a reference on its module. */
 static struct liveupdate_file_handler *luo_handler_for(struct file *file)
@@ -622,6 +624,7 @@ int liveupdate_get_token_outgoing(struct liveupdate_session *session,
 	}
 	return -ENOENT;
 }
+EXPORT_SYMBOL_GPL(liveupdate_get_token_outgoing);
 
 /**
  * liveupdate_get_file_incoming - a file of an incoming session, by token
@@ -648,6 +651,7 @@ int liveupdate_get_file_incoming(struct liveupdate_session *session,
 	*filep = lf->file;
 	return 0;
 }
+EXPORT_SYMBOL_GPL(liveupdate_get_file_incoming);
 
 static const char *luo_file_state(struct luo_session *s, struct luo_file *lf)
 {

@@ -78,7 +78,13 @@ static struct luo_flb_link *luo_flb_find_link(struct liveupdate_file_handler *fh
 	return NULL;
 }
 
-/* First link of @flb: set it up, with its handed-over state if any. */
+/*
+ * First link of @flb: set it up, with its handed-over state if any.  A
+ * live state, outgoing or incoming, holds a reference on the FLB's module,
+ * so that a module cannot go while what it preserved or was handed over is
+ * alive.  The module registers its FLB while it loads, when a reference
+ * can be taken.
+ */
 static void luo_flb_setup(struct liveupdate_flb *flb)
 {
 	struct liveupdate_flb_state *in = &flb_priv(flb, in);
@@ -88,7 +94,8 @@ static void luo_flb_setup(struct liveupdate_flb *flb)
 	memset(in, 0, sizeof(*in));
 	memset(&flb_priv(flb, out), 0, sizeof(*in));
 	for (i = 0; i < luo_flb_in_nr; i++) {
-		if (!strcmp(luo_flb_in[i].compatible, flb->compatible)) {
+		if (!strcmp(luo_flb_in[i].compatible, flb->compatible) &&
+		    try_module_get(flb->ops->owner)) {
 			in->count = luo_flb_in[i].count;
 			in->data = luo_flb_in[i].data;
 			in->live = true;
@@ -137,6 +144,7 @@ int liveupdate_register_flb(struct liveupdate_file_handler *fh,
 	list_add_tail(&link->list, &flb_priv(fh, flbs));
 	return 0;
 }
+EXPORT_SYMBOL_GPL(liveupdate_register_flb);
 
 static void luo_flb_unlink(struct luo_flb_link *link)
 {
@@ -167,6 +175,7 @@ void liveupdate_unregister_flb(struct liveupdate_file_handler *fh,
 	if (link)
 		luo_flb_unlink(link);
 }
+EXPORT_SYMBOL_GPL(liveupdate_unregister_flb);
 
 /**
  * luo_flb_unlink_handler - unlink every FLB of a handler going away
@@ -212,6 +221,7 @@ static void luo_flb_out_maybe_release(struct liveupdate_flb *flb)
 	out->data = 0;
 	out->obj = NULL;
 	out->live = false;
+	module_put(flb->ops->owner);
 }
 
 static int luo_flb_out_get_file(struct liveupdate_flb *flb)
@@ -222,9 +232,13 @@ static int luo_flb_out_get_file(struct liveupdate_flb *flb)
 
 	guard(mutex)(&flb_priv(flb, lock));
 	if (!out->live) {
+		if (!try_module_get(flb->ops->owner))
+			return -ENODEV;
 		err = flb->ops->preserve(&args);
-		if (err)
+		if (err) {
+			module_put(flb->ops->owner);
 			return err;
+		}
 		out->data = args.data;
 		out->obj = args.obj;
 		out->live = true;
@@ -307,6 +321,7 @@ int liveupdate_flb_get_outgoing(struct liveupdate_flb *flb, void **objp)
 	*objp = out->obj;
 	return 0;
 }
+EXPORT_SYMBOL_GPL(liveupdate_flb_get_outgoing);
 
 /**
  * liveupdate_flb_put_outgoing - put liveupdate_flb_get_outgoing()'s reference
@@ -315,6 +330,23 @@ int liveupdate_flb_get_outgoing(struct liveupdate_flb *flb, void **objp)
 void liveupdate_flb_put_outgoing(struct liveupdate_flb *flb)
 {
 	luo_flb_put(flb, &flb_priv(flb, out), luo_flb_out_maybe_release);
+}
+EXPORT_SYMBOL_GPL(liveupdate_flb_put_outgoing);
+
+/*
+ * Whether @flb goes to the next kernel: only an FLB that handed-over files
+ * depend on.  One kept alive by liveupdate_flb_get_outgoing() references
+ * alone is unpreserved when they are put, maybe while the reboot runs, so
+ * it does not travel.  The number of dependent files cannot change during
+ * the reboot, which holds luo_state_rwsem for writing against every file
+ * operation, and the FLB cannot be unpreserved while it is not zero.
+ */
+static bool luo_flb_travels(struct liveupdate_flb *flb)
+{
+	struct liveupdate_flb_state *out = &flb_priv(flb, out);
+
+	guard(mutex)(&flb_priv(flb, lock));
+	return out->live && out->count > 0;
 }
 
 static void luo_flb_fill(void *entry, unsigned long i, void *arg)
@@ -428,6 +460,7 @@ static void luo_flb_in_maybe_finish(struct liveupdate_flb *flb)
 	flb->ops->finish(&args);
 	in->obj = NULL;
 	in->live = false;
+	module_put(flb->ops->owner);
 }
 
 /**
@@ -498,6 +531,7 @@ int liveupdate_flb_get_incoming(struct liveupdate_flb *flb, void **objp)
 	*objp = in->obj;
 	return 0;
 }
+EXPORT_SYMBOL_GPL(liveupdate_flb_get_incoming);
 
 /**
  * liveupdate_flb_put_incoming - put liveupdate_flb_get_incoming()'s reference
@@ -507,6 +541,7 @@ void liveupdate_flb_put_incoming(struct liveupdate_flb *flb)
 {
 	luo_flb_put(flb, &flb_priv(flb, in), luo_flb_in_maybe_finish);
 }
+EXPORT_SYMBOL_GPL(liveupdate_flb_put_incoming);
 
 /**
  * luo_flb_show - list the FLBs, for debugfs
