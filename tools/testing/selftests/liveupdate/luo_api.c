@@ -6,9 +6,12 @@
  * asked of the handlers.
  */
 #define _GNU_SOURCE
+#include <linux/capability.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "../kselftest_harness.h"
 #include "luo_lib.h"
@@ -862,6 +865,103 @@ TEST_F(session, memfd_preserve_pins_each_folio)
 	ASSERT_EQ(held, pins_held());
 	self->s = luo_create_session(self->lu, "session");
 	close(fd);
+}
+
+/* Preserving freezes the size and pins the memory: only for writers. */
+TEST_F(session, memfd_read_only_is_eacces)
+{
+	int fd = memfd_of(4 * 4096, 0), ro;
+	char path[64];
+
+	ASSERT_LE(0, fd);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ro = open(path, O_RDONLY);
+	ASSERT_LE(0, ro);
+	ASSERT_EQ(-EACCES, luo_preserve(self->s, ro, 1));
+	/* Nothing changed: the size is free, the token unused. */
+	ASSERT_EQ(0, ftruncate(fd, 8 * 4096));
+	ASSERT_EQ(0, luo_preserve(self->s, fd, 1));
+	close(ro);
+	close(fd);
+}
+
+/* This process's VmPin, in kB. */
+static long vm_pin_kb(void)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmPin:", 6))
+			v = atol(line + 6);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* Drop CAP_IPC_LOCK, whose holders' pins are not counted. */
+static int drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct head = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &head, data))
+		return -1;
+	data[0].effective &= ~(1U << CAP_IPC_LOCK);
+	data[0].permitted &= ~(1U << CAP_IPC_LOCK);
+	return syscall(SYS_capset, &head, data);
+}
+
+/*
+ * What happens in the child of memfd_pins_count_against_memlock: 0 if all
+ * went as it must, else the number of the step that did not.
+ */
+static int pins_counted(int lu)
+{
+	struct rlimit rl = { 128 << 10, 128 << 10 };
+	int s = luo_create_session(lu, "pins"), fd = memfd_of(64 * 4096, 0), i;
+	long pin;
+
+	if (s < 0 || fd < 0 || drop_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &rl))
+		return 1;
+	for (i = 0; i < 64; i++)
+		if (pwrite(fd, "x", 1, i * 4096) != 1)
+			return 2;
+	pin = vm_pin_kb();
+	/* 256 kB over a limit of 128 kB: refused, and nothing changed. */
+	if (luo_preserve(s, fd, 1) != -ENOMEM || vm_pin_kb() != pin ||
+	    ftruncate(fd, 65 * 4096) || ftruncate(fd, 64 * 4096))
+		return 3;
+	rl.rlim_cur = rl.rlim_max = 1 << 20;
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) || luo_preserve(s, fd, 1))
+		return 4;
+	if (vm_pin_kb() != pin + 256)
+		return 5;
+	close(s);	/* gives the memfd back */
+	return vm_pin_kb() == pin ? 0 : 6;
+}
+
+/*
+ * The pages of a preserved memfd are pinned, and count as iommufd's pins
+ * do: against RLIMIT_MEMLOCK, and in the preserver's VmPin, unless it has
+ * CAP_IPC_LOCK.
+ */
+TEST_F(session, memfd_pins_count_against_memlock)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(pins_counted(self->lu));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("step %d went wrong",
+						 WEXITSTATUS(status));
 }
 
 TEST_F(session, memfd_same_inode_twice_is_ebusy)

@@ -857,9 +857,34 @@ static long mem_kb(const char *field)
 	return v;
 }
 
+#define FALLOC_SIZE	(8 * MB)
+#define FALLOC_WRITTEN	(3 * 4096)
+
+/*
+ * A reboot that fails (another session's file refuses to freeze) after the
+ * memfds were frozen: they stay preserved, with what that freeze took up.
+ */
+static void memfd_failed_reboot(int lu)
+{
+	int s, fd;
+
+	CHECK(!system("lu_kexec --load-only"), "cannot load the next kernel");
+	s = luo_create_session(lu, "zz-fails");
+	CHECK(s >= 0, "create session: %s", strerror(-s));
+	fd = luo_test_file(1, 0x99);
+	CHECK(fd >= 0, "test file: %s", strerror(-fd));
+	CHECK_RET(0, luo_preserve(s, fd, 1));
+	close(fd);
+	CHECK_RET(0, luo_knob("fail_freeze", 0x99));
+	CHECK(reboot(LINUX_REBOOT_CMD_KEXEC) && errno == EAGAIN,
+	      "the reboot did not fail with EAGAIN: %s", strerror(errno));
+	CHECK_RET(0, luo_knob("fail_freeze", 0));
+	close(s);
+}
+
 static void memfd_stage1(int lu)
 {
-	int s = luo_create_session(lu, "mem"), fd;
+	int s = luo_create_session(lu, "mem"), fd, sparse;
 	unsigned int i;
 
 	CHECK(s >= 0, "create session: %s", strerror(-s));
@@ -867,32 +892,52 @@ static void memfd_stage1(int lu)
 	fd = new_memfd(0, 0);
 	CHECK_RET(0, luo_preserve(s, fd, 1));
 	close(fd);
-	/* 2: one page, position 100, sealed against resizing */
+	/*
+	 * 2: one page, position 100, sealed against resizing; more seals
+	 * and a mode without exec bits after the preserve.
+	 */
 	fd = new_memfd(4096, MFD_ALLOW_SEALING);
 	fill(fd, 0, 4096, 2);
 	CHECK(lseek(fd, 100, SEEK_SET) == 100, "lseek");
 	CHECK(!fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK),
 	      "seals: %s", strerror(errno));
 	CHECK_RET(0, luo_preserve(s, fd, 2));
+	CHECK(!fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE | F_SEAL_SEAL),
+	      "seals after preserve: %s", strerror(errno));
+	CHECK(!fchmod(fd, 0600), "chmod: %s", strerror(errno));
 	close(fd);
 	/* 3: 64 MiB with data at a few offsets, written to after preserve */
-	fd = new_memfd(SPARSE_SIZE, 0);
+	sparse = new_memfd(SPARSE_SIZE, 0);
 	for (i = 0; i < ARRAY_SIZE(sparse_at); i++)
-		fill(fd, sparse_at[i], 4096, 3 + i);
-	CHECK_RET(0, luo_preserve(s, fd, 3));
-	CHECK(ftruncate(fd, 2 * SPARSE_SIZE) && errno == EPERM, "grew");
-	CHECK(ftruncate(fd, 4096) && errno == EPERM, "shrank");
-	CHECK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096) &&
-	      errno == EPERM, "punched a hole");
+		fill(sparse, sparse_at[i], 4096, 3 + i);
+	CHECK_RET(0, luo_preserve(s, sparse, 3));
+	CHECK(ftruncate(sparse, 2 * SPARSE_SIZE) && errno == EPERM, "grew");
+	CHECK(ftruncate(sparse, 4096) && errno == EPERM, "shrank");
+	CHECK(fallocate(sparse, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			0, 4096) && errno == EPERM, "punched a hole");
 	/* Into a preserved page, and into a hole. */
-	fill(fd, sparse_at[1], 4096, 33);
-	fill(fd, 10 * MB, 4096, 34);
-	close(fd);
+	fill(sparse, sparse_at[1], 4096, 33);
+	fill(sparse, 10 * MB, 4096, 34);
 	/* 4: 1 GiB, every page written */
 	fd = new_memfd(GIB, 0);
 	fill(fd, 0, GIB, 4);
 	CHECK_RET(0, luo_preserve(s, fd, 4));
 	close(fd);
+	/*
+	 * 5: fallocated, so that its folios are not uptodate (never written
+	 * or read): only what is written reads as data in the next kernel,
+	 * the rest as zeroes, whatever the pages held before.
+	 */
+	fd = new_memfd(FALLOC_SIZE, 0);
+	CHECK(!fallocate(fd, 0, 0, FALLOC_SIZE), "fallocate: %s", strerror(errno));
+	CHECK_RET(0, luo_preserve(s, fd, 5));
+	fill(fd, FALLOC_WRITTEN, 4096, 35);
+	close(fd);
+
+	memfd_failed_reboot(lu);
+	/* Into another hole, after that freeze: the next one takes it up. */
+	fill(sparse, 20 * MB, 4096, 36);
+	close(sparse);
 }
 
 static void memfd_check_sparse(int fd)
@@ -906,10 +951,14 @@ static void memfd_check_sparse(int fd)
 	CHECK(same(fd, 33 * MB, 4096, 5), "sparse: data at 33M");
 	CHECK(same(fd, SPARSE_SIZE - 4096, 4096, 6), "sparse: data at the end");
 	CHECK(same(fd, 10 * MB, 4096, 34), "sparse: the write into a hole");
-	/* Holes stay holes: 6 pages hold data (the write at 1M+123 spans 2). */
+	CHECK(same(fd, 20 * MB, 4096, 36),
+	      "sparse: the write into a hole after a failed reboot");
+	/* Holes stay holes: 7 pages hold data (the write at 1M+123 spans 2). */
 	CHECK(lseek(fd, 0, SEEK_HOLE) == 4096, "sparse: no hole after page 0");
 	CHECK(lseek(fd, 4096, SEEK_DATA) == (off_t)MB, "sparse: data before 1M");
-	CHECK(st.st_blocks <= 7 * 8, "sparse: %ld blocks allocated",
+	CHECK(lseek(fd, 10 * MB + 4096, SEEK_DATA) == (off_t)(20 * MB),
+	      "sparse: data between the two late writes");
+	CHECK(st.st_blocks <= 8 * 8, "sparse: %ld blocks allocated",
 	      (long)st.st_blocks);
 	map = mmap(NULL, SPARSE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
 	CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
@@ -917,6 +966,20 @@ static void memfd_check_sparse(int fd)
 	      (SPARSE_SIZE - 4096) / 8 + 1) }, 8), "sparse: mmap reads other data");
 	CHECK(map[2 * MB] == 0, "sparse: a hole does not read as zero");
 	munmap(map, SPARSE_SIZE);
+}
+
+/* The fallocated memfd: allocated throughout, zeroes but for one page. */
+static void memfd_check_fallocated(int fd)
+{
+	struct stat st;
+
+	CHECK(!fstat(fd, &st) && st.st_blocks == FALLOC_SIZE / 512,
+	      "fallocated: %ld blocks, not %lu", (long)st.st_blocks,
+	      FALLOC_SIZE / 512);
+	CHECK(same(fd, 0, FALLOC_WRITTEN, HOLE), "fallocated: data before the write");
+	CHECK(same(fd, FALLOC_WRITTEN, 4096, 35), "fallocated: the write");
+	CHECK(same(fd, FALLOC_WRITTEN + 4096, FALLOC_SIZE - FALLOC_WRITTEN - 4096,
+		   HOLE), "fallocated: data after the write");
 }
 
 /* cgroup v2, with the memory controller on for the children of the root. */
@@ -1043,7 +1106,7 @@ static int memfd_retrieve_charged(int s)
 	      "a retrieve without room in its cgroup did not fail with ENOMEM");
 	CHECK(cg_mem("small", "shmem") == 0, "the failed retrieve left %ld bytes charged",
 	      cg_mem("small", "shmem"));
-	CHECK(luo_state_has("token 0x4 handler memfd-612-v1 state retrieve-failed"),
+	CHECK(luo_state_has("token 0x4 handler memfd-612-v2 state retrieve-failed"),
 	      "the memfd is not listed as a failed retrieve");
 
 	fd = retrieve_in(s, 4, "vmm", &current);
@@ -1074,10 +1137,17 @@ static int memfd(int stage)
 	fd = luo_retrieve(s, 2);
 	CHECK(fd >= 0, "one-page memfd: %s", strerror(-fd));
 	CHECK(lseek(fd, 0, SEEK_CUR) == 100, "position not kept");
-	CHECK(fcntl(fd, F_GET_SEALS) == (F_SEAL_GROW | F_SEAL_SHRINK),
+	CHECK(fcntl(fd, F_GET_SEALS) == (F_SEAL_GROW | F_SEAL_SHRINK |
+					  F_SEAL_FUTURE_WRITE | F_SEAL_SEAL),
 	      "seals %#x not kept", fcntl(fd, F_GET_SEALS));
+	CHECK(!fstat(fd, &st) && !(st.st_mode & 0111), "mode %o not kept",
+	      st.st_mode);
 	CHECK(same(fd, 0, 4096, 2), "one-page memfd: data");
 	CHECK(ftruncate(fd, 8192) && errno == EPERM, "sealed memfd grew");
+	close(fd);
+	fd = luo_retrieve(s, 5);
+	CHECK(fd >= 0, "fallocated memfd: %s", strerror(-fd));
+	memfd_check_fallocated(fd);
 	close(fd);
 	fd = memfd_retrieve_charged(s);
 	CHECK(same(fd, 0, GIB, 4), "1 GiB memfd: data");
@@ -1211,7 +1281,7 @@ static int memfd_hugetlb_retrieve_charged(int s)
 	      "a retrieve without room in its cgroup did not fail with ENOMEM");
 	CHECK(mem_kb("HugePages_Surp:") == surp,
 	      "the failed retrieve left surplus pages");
-	CHECK(luo_state_has("token 0x1 handler memfd-612-v1 state retrieve-failed"),
+	CHECK(luo_state_has("token 0x1 handler memfd-612-v2 state retrieve-failed"),
 	      "the memfd is not listed as a failed retrieve");
 
 	fd = retrieve_in(s, 1, "hvmm", &current);
@@ -1550,17 +1620,43 @@ static int memfd_gigantic(int stage)
  * retrieve fails with EINVAL and a log line, again on a second try, every
  * page of it comes back to the page allocator, and the kernel goes on.
  */
+/* Break the next memfd frozen as @how says (memfd_luo/corrupt). */
+static void memfd_corrupt_next(const char *how)
+{
+	FILE *f = fopen("/sys/kernel/debug/memfd_luo/corrupt", "w");
+
+	CHECK(f && fputs(how, f) >= 0 && !fclose(f), "memfd_luo/corrupt: %s",
+	      strerror(errno));
+}
+
+static int dmesg_has(const char *text)
+{
+	char line[512];
+	int found = 0;
+	FILE *f = popen("dmesg", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !!strstr(line, text);
+	if (f)
+		pclose(f);
+	return found;
+}
+
+/*
+ * A memfd whose handover data was made malformed is refused with EINVAL,
+ * again on a second try, with a log line; the session finishes and the
+ * kernel goes on.  Stage 2: a record's index goes back, and the memory of
+ * the memfd is freed.  Stage 3: the folio count wraps around when
+ * multiplied by the record size; nothing of the list can be trusted, so
+ * nothing is read past the record.
+ */
 static int memfd_corrupt(int stage)
 {
 	long total, want = BIG_SIZE / 1024;
 	int lu = open_lu(), s, fd;
-	char line[256];
-	FILE *f;
 
 	if (stage == 1) {
-		f = fopen("/sys/kernel/debug/memfd_luo/corrupt", "w");
-		CHECK(f && fputs("Y", f) >= 0 && !fclose(f),
-		      "memfd_luo/corrupt: %s", strerror(errno));
+		memfd_corrupt_next("index");
 		preserve_filled(luo_create_session(lu, "corrupt"), BIG_SIZE, 13, 1);
 		hold(lu);
 	}
@@ -1570,15 +1666,12 @@ static int memfd_corrupt(int stage)
 	CHECK_RET(-EINVAL, luo_retrieve(s, 1));
 	total = mem_kb("MemTotal:") - total;
 	printf("refused: MemTotal +%ld kB\n", total);
-	CHECK(total >= want, "MemTotal grew by %ld kB, not the %ld kB preserved",
-	      total, want);
+	if (stage == 2)
+		CHECK(total >= want, "MemTotal grew by %ld kB, not the %ld kB preserved",
+		      total, want);
 	CHECK_RET(-EINVAL, luo_retrieve(s, 1));
-	f = popen("dmesg", "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, "cannot take up the memfd handed over"))
-			break;
-	CHECK(f && !feof(f), "no log line for the malformed memfd");
-	pclose(f);
+	CHECK(dmesg_has("cannot take up the memfd handed over"),
+	      "no log line for the malformed memfd");
 	CHECK_RET(0, luo_finish(s));
 	close(s);
 	/* The kernel goes on: a new memfd works. */
@@ -1586,6 +1679,158 @@ static int memfd_corrupt(int stage)
 	fill(fd, 0, MB, 14);
 	CHECK(same(fd, 0, MB, 14), "a new memfd after the refusal");
 	close(fd);
+	if (stage == 3)
+		return 0;
+	memfd_corrupt_next("count");
+	preserve_filled(luo_create_session(lu, "corrupt"), 4 * MB, 15, 1);
+	hold(lu);
+}
+
+/* Write @val to the file at @path, which must take it. */
+static void knob_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+
+	CHECK(fd >= 0 && write(fd, val, strlen(val)) == (ssize_t)strlen(val),
+	      "write %s to %s: %s", val, path, strerror(errno));
+	close(fd);
+}
+
+#define FAILSLAB	"/sys/kernel/debug/failslab"
+
+/*
+ * From now on, this process's allocations of xarray nodes fail once
+ * @budget bytes of them were allocated (failslab on the radix_tree_node
+ * cache, for this task only, quietly): the page cache of a file being
+ * filled runs out of memory part way.
+ */
+static void xa_nodes_fail_after(long budget)
+{
+	char val[32];
+
+	knob_write("/sys/kernel/slab/radix_tree_node/failslab", "1");
+	knob_write(FAILSLAB "/cache-filter", "Y");
+	knob_write(FAILSLAB "/task-filter", "Y");
+	knob_write(FAILSLAB "/ignore-gfp-wait", "N");
+	knob_write(FAILSLAB "/verbose", "0");
+	knob_write(FAILSLAB "/times", "-1");
+	knob_write(FAILSLAB "/interval", "1");
+	snprintf(val, sizeof(val), "%ld", budget);
+	knob_write(FAILSLAB "/space", val);
+	knob_write(FAILSLAB "/probability", "100");
+	knob_write("/proc/self/make-it-fail", "1");
+}
+
+static void xa_nodes_work(void)
+{
+	knob_write("/proc/self/make-it-fail", "0");
+	knob_write(FAILSLAB "/probability", "0");
+}
+
+/* hugetlb.2MB.<key> of cgroup @cg. */
+static long cg_huge(const char *cg, const char *key)
+{
+	char path[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), CGROUP "/%s/hugetlb.2MB.%s", cg, key);
+	f = fopen(path, "r");
+	CHECK(f && fscanf(f, "%ld", &v) == 1, "read %s", path);
+	fclose(f);
+	return v;
+}
+
+#define NOMEM_SHMEM	(64 * MB)
+#define NOMEM_HUGE	16	/* huge pages: more than one xarray node's worth */
+
+/*
+ * Retrieves that run out of memory part way change nothing and can be
+ * tried again: the page cache of the new file fails to grow (failslab on
+ * xarray nodes) while a shmem memfd, then a hugetlb memfd, is being
+ * filled; the folios already in it are taken out again, and the next
+ * retrieve gets every byte.  A hugetlb memfd is charged to the hugetlb
+ * cgroup of the retriever, as a fault would be: without room, ENOMEM.
+ */
+static int memfd_nomem(int stage)
+{
+	long surp, total, radix_node = 577;	/* one node passes, not two */
+	int lu = open_lu(), s, fd, i;
+	char *map;
+
+	if (stage == 1) {
+		s = luo_create_session(lu, "nomem");
+		CHECK(s >= 0, "create session: %s", strerror(-s));
+		preserve_filled(s, NOMEM_SHMEM, 41, 1);
+		fd = memfd_create("huge", MFD_HUGETLB);
+		CHECK(fd >= 0 && !ftruncate(fd, NOMEM_HUGE * HUGE),
+		      "hugetlb memfd: %s", strerror(errno));
+		map = mmap(NULL, NOMEM_HUGE * HUGE, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, fd, 0);
+		CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
+		for (i = 0; i < NOMEM_HUGE; i++)
+			huge_fill(map, i, 42 + i);
+		munmap(map, NOMEM_HUGE * HUGE);
+		CHECK_RET(0, luo_preserve(s, fd, 2));
+		close(fd);
+		hold(lu);
+	}
+	s = luo_retrieve_session(lu, "nomem");
+	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+
+	/* shmem: the page cache fails after about 50 of its 261 nodes. */
+	xa_nodes_fail_after(50 * radix_node);
+	fd = luo_retrieve(s, 1);
+	xa_nodes_work();
+	CHECK(fd == -ENOMEM, "a retrieve without memory: %d", fd);
+	CHECK(luo_state_has("token 0x1 handler memfd-612-v2 state retrieve-failed"),
+	      "the memfd is not listed as a failed retrieve");
+	fd = luo_retrieve(s, 1);
+	CHECK(fd >= 0, "retrieve after running out of memory: %s", strerror(-fd));
+	CHECK(same(fd, 0, NOMEM_SHMEM, 41), "the shmem memfd changed");
+	close(fd);
+
+	/* hugetlb: first a cgroup without room for it. */
+	surp = mem_kb("HugePages_Surp:");
+	total = mem_kb("HugePages_Total:");
+	CHECK(!mount("none", CGROUP, "cgroup2", 0, NULL), "mount cgroup2: %s",
+	      strerror(errno));
+	cg_write("cgroup.subtree_control", "+hugetlb");
+	CHECK(!mkdir(CGROUP "/hlimit", 0755) && !mkdir(CGROUP "/hroom", 0755),
+	      "mkdir: %s", strerror(errno));
+	cg_write("hlimit/hugetlb.2MB.max", "16M");
+	CHECK(retrieve_enomem_in(s, 2, "hlimit"),
+	      "a retrieve without room in its hugetlb cgroup did not fail with ENOMEM");
+	CHECK(!cg_huge("hlimit", "current"), "the failed retrieve charged %ld bytes",
+	      cg_huge("hlimit", "current"));
+	CHECK(mem_kb("HugePages_Surp:") == surp, "the failed retrieve left surplus pages");
+
+	/* Then memory runs out after the first 8 pages went in. */
+	cg_enter("hroom");
+	xa_nodes_fail_after(radix_node);
+	fd = luo_retrieve(s, 2);
+	xa_nodes_work();
+	CHECK(fd == -ENOMEM, "a hugetlb retrieve without memory: %d", fd);
+	CHECK(mem_kb("HugePages_Surp:") == surp && mem_kb("HugePages_Total:") == total,
+	      "the failed retrieve left huge pages: Surp %ld, Total %ld",
+	      mem_kb("HugePages_Surp:"), mem_kb("HugePages_Total:"));
+	CHECK(!cg_huge("hroom", "current"), "the failed retrieve charged %ld bytes",
+	      cg_huge("hroom", "current"));
+
+	fd = luo_retrieve(s, 2);
+	CHECK(fd >= 0, "hugetlb retrieve after running out of memory: %s",
+	      strerror(-fd));
+	CHECK(cg_huge("hroom", "current") == (long)(NOMEM_HUGE * HUGE),
+	      "hugetlb cgroup charged %ld bytes, not %d huge pages",
+	      cg_huge("hroom", "current"), NOMEM_HUGE);
+	CHECK(mem_kb("HugePages_Surp:") == surp + NOMEM_HUGE, "not %d surplus pages",
+	      NOMEM_HUGE);
+	for (i = 0; i < NOMEM_HUGE; i++)
+		CHECK(same(fd, (off_t)i * HUGE, HUGE, 42 + i), "huge page %d changed", i);
+	close(fd);
+	CHECK_RET(0, luo_finish(s));
+	close(s);
+	cg_enter(".");
 	return 0;
 }
 
@@ -1770,6 +2015,7 @@ static const struct {
 	{ "memfd_movable", memfd_movable },
 	{ "memfd_gigantic", memfd_gigantic },
 	{ "memfd_corrupt", memfd_corrupt },
+	{ "memfd_nomem", memfd_nomem },
 	{ "memfd_hugetlb", memfd_hugetlb },
 	{ "memfd_bench", memfd_bench },
 	{ "demo", demo },
