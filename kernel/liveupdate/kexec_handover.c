@@ -1501,6 +1501,7 @@ int kho_walk_scratch(struct kexec_buf *kbuf,
 	return ret;
 }
 
+#ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS
 /* ------------------------------------------------------------------------
  * debugfs: /sys/kernel/debug/kho/{out,in}
  */
@@ -1595,9 +1596,8 @@ static int __init kho_debugfs_init(void)
 	return 0;
 }
 
-#ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS
 late_initcall(kho_debugfs_init);
-#endif
+#endif /* CONFIG_KEXEC_HANDOVER_DEBUGFS */
 
 static int __init kho_init(void)
 {
