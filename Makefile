@@ -37,8 +37,8 @@ KMAKE   = $(MAKE) -C $(TREE) ARCH=x86_64 O=$(1) \
 	  $(if $(CCACHE),CC="ccache gcc") KBUILD_BUILD_USER=liveupdate \
 	  KBUILD_BUILD_HOST=qemu
 
-.PHONY: all kernel kernel-bench tests initrd check bench run series \
-	series-check deps clean distclean help
+.PHONY: all kernel kernel-bench tests initrd check check-configs bench run \
+	series series-check deps clean distclean help
 all: kernel
 
 help:
@@ -223,6 +223,14 @@ $(B)/bench/initrd.cpio: $(B)/bench/bzImage tests $(B)/gen_init_cpio FORCE
 	$(call mkinitrd,$(B)/bench/bzImage,$@)
 
 initrd: $(B)/initrd.cpio
+
+# ---------------------------------------------------------------------------
+# check-configs: the series built in other configurations (series off, KHO
+# without LUO, no debugfs/memcg/hugetlbfs/THP/KUnit, vfio-pci and iommufd
+# as modules); not part of check, it builds four kernels.
+# ---------------------------------------------------------------------------
+check-configs: $(B)/.assembled
+	.ci/check-configs $(TREE) $(B)/configs $(JOBS)
 
 # ---------------------------------------------------------------------------
 # The series as git format-patch output, and its checks.
