@@ -1188,11 +1188,11 @@ static void __init kho_reserve_preserved(void)
 		pr_warn("preserved memory map is malformed (%d), nothing restored\n", err);
 		goto drop;
 	}
-	err = kho_map_for_each_block(&index, kho_in_reserve_block, &run);
+	err = kho_map_walk_blocks(&index, kho_in_reserve_block, &run);
 	if (!err)
 		err = kho_in_reserve_run(&run);
 	if (err) {
-		kho_map_for_each_block(&index, kho_in_unmark_block, NULL);
+		kho_map_walk_blocks(&index, kho_in_unmark_block, NULL);
 		pr_warn("cannot reserve the preserved memory (%d), nothing restored\n", err);
 		goto drop;
 	}

@@ -142,7 +142,7 @@ struct kho_map_read {
 
 int kho_map_check(phys_addr_t head, const struct kho_map_read *read,
 		  struct kho_map_index *index);
-int kho_map_for_each_block(const struct kho_map_index *index, kho_block_fn fn,
-			   void *arg);
+int kho_map_walk_blocks(const struct kho_map_index *index, kho_block_fn fn,
+			void *arg);
 
 #endif /* _KEXEC_HANDOVER_INTERNAL_H */

@@ -328,7 +328,7 @@ static bool kho_map_overlaps(const struct kho_map_index *index,
 }
 
 /**
- * kho_map_for_each_block - visit every block of a checked map
+ * kho_map_walk_blocks - visit every block of a checked map
  * @index: the map, as kho_map_check() indexed it
  * @fn: called for each block, by order, then in address order; a non-zero
  *	return stops the walk and is returned
@@ -336,8 +336,8 @@ static bool kho_map_overlaps(const struct kho_map_index *index,
  *
  * Return: 0 or what @fn returned.
  */
-int kho_map_for_each_block(const struct kho_map_index *index, kho_block_fn fn,
-			   void *arg)
+int kho_map_walk_blocks(const struct kho_map_index *index, kho_block_fn fn,
+			void *arg)
 {
 	const struct kho_map_chunk *c;
 	unsigned long i, bit, first;
@@ -421,5 +421,5 @@ int kho_map_check(phys_addr_t head, const struct kho_map_read *read,
 		if (meta + index->nr_pages > read->max_pages)
 			return -E2BIG;
 	}
-	return kho_map_for_each_block(index, kho_map_check_block, &check);
+	return kho_map_walk_blocks(index, kho_map_check_block, &check);
 }
