@@ -124,6 +124,42 @@ TEST_F(luo, create_name_free_after_close)
 	close(s);
 }
 
+/*
+ * A create that cannot hand its result back (an argument in a read-only
+ * page: EFAULT), or finds no free descriptor (EMFILE), leaves no session:
+ * the name is free and no descriptor was used up.
+ */
+TEST_F(luo, create_failing_late_leaves_no_session)
+{
+	struct liveupdate_ioctl_create_session arg = { .size = sizeof(arg) };
+	struct rlimit old, rl;
+	void *page;
+	int s, lowest;
+
+	strcpy((char *)arg.name, "late");
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	memcpy(page, &arg, sizeof(arg));
+	ASSERT_EQ(0, mprotect(page, 4096, PROT_READ));
+	ASSERT_EQ(-EFAULT, luo_ioctl(self->lu, LIVEUPDATE_IOCTL_CREATE_SESSION, page));
+	munmap(page, 4096);
+
+	lowest = dup(0);
+	ASSERT_LE(0, lowest);
+	close(lowest);
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
+	rl = old;
+	rl.rlim_cur = lowest;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	ASSERT_EQ(-EMFILE, luo_create_session(self->lu, "late"));
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &old));
+
+	s = luo_create_session(self->lu, "late");
+	ASSERT_EQ(lowest, s);
+	close(s);
+}
+
 TEST_F(luo, create_distinct_names)
 {
 	int a = luo_create_session(self->lu, "one");
