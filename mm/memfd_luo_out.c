@@ -606,8 +606,12 @@ static int memfd_luo_pin_added(struct memfd_luo_out *out, struct file *file,
 		}
 		err = memfd_luo_pin_one(new, file, index);
 		if (err) {
+			/*
+			 * This page and those not reached yet stay noted; the
+			 * count is a hint, and more than enough is fine.
+			 */
 			set_bit(bit - 1, added->bits);
-			atomic_long_inc(&added->nr_noted);
+			atomic_long_add(noted, &added->nr_noted);
 			return err;
 		}
 		if (new->nr)
