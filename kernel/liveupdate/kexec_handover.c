@@ -1092,23 +1092,46 @@ static bool __init kho_in_page_ok(phys_addr_t phys, void *arg)
 	       !kho_in_scratch(phys, PAGE_SIZE);
 }
 
-static int __init kho_in_check_block(unsigned long pfn, unsigned int order, void *arg)
-{
-	phys_addr_t start = PFN_PHYS(pfn), size = PAGE_SIZE << order;
-
-	if (!memblock_is_region_memory(start, size) || kho_in_scratch(start, size) ||
-	    memblock_is_region_reserved(start, size))
-		return -EINVAL;
-	kho_in.nr_blocks++;
-	return 0;
-}
-
-/* A run of adjacent preserved blocks, reserved in one go. */
+/* A run of adjacent preserved blocks, checked and reserved in one go. */
 struct kho_in_run {
 	phys_addr_t start;
 	phys_addr_t end;
 	unsigned long nr;	/* runs reserved so far */
 };
+
+/* A run may not touch scratch or what is reserved already. */
+static int __init kho_in_check_run(const struct kho_in_run *run)
+{
+	phys_addr_t size = run->end - run->start;
+
+	if (size && (kho_in_scratch(run->start, size) ||
+		     memblock_is_region_reserved(run->start, size)))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Each block must be RAM (a binary search); the linear checks against
+ * scratch and the reserved regions are done per run of adjacent blocks,
+ * which is the same and costs a few hundred scans for a GiB rather than a
+ * quarter of a million.
+ */
+static int __init kho_in_check_block(unsigned long pfn, unsigned int order, void *arg)
+{
+	phys_addr_t start = PFN_PHYS(pfn), size = PAGE_SIZE << order;
+	struct kho_in_run *run = arg;
+	int err = 0;
+
+	if (!memblock_is_region_memory(start, size))
+		return -EINVAL;
+	kho_in.nr_blocks++;
+	if (start != run->end) {
+		err = kho_in_check_run(run);
+		run->start = start;
+	}
+	run->end = start + size;
+	return err;
+}
 
 /*
  * Reserve the run, unless it is empty.  Its pages are reserved without a
@@ -1178,12 +1201,15 @@ static void __init kho_reserve_preserved(void)
 		.alloc = kho_in_alloc,
 		.max_pages = PHYS_PFN(memblock_phys_mem_size()),
 	};
+	struct kho_in_run check = {}, run = {};
 	struct kho_map_index index;
-	struct kho_in_run run = {};
 	u64 start = local_clock();
 	int err;
 
+	read.arg = &check;
 	err = kho_map_check(kho_in.map, &read, &index);
+	if (!err)
+		err = kho_in_check_run(&check);
 	if (err) {
 		pr_warn("preserved memory map is malformed (%d), nothing restored\n", err);
 		goto drop;
