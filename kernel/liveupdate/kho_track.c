@@ -302,6 +302,15 @@ static const unsigned long *kho_map_find(const struct kho_map_index *index,
 }
 
 /*
+ * The lower-order chunk looked up last, per order: blocks are visited in
+ * address order, so the next block of an order mostly needs the same ones.
+ */
+struct kho_map_cache {
+	u64 chunk[NR_PAGE_ORDERS];
+	const unsigned long *bitmap[NR_PAGE_ORDERS];
+};
+
+/*
  * Whether the block at @pfn of @order overlaps a block of a lower order.
  * Checking every block against the lower orders covers every pair.  The
  * bits of the lower order under the block are in one chunk, since blocks
@@ -309,19 +318,24 @@ static const unsigned long *kho_map_find(const struct kho_map_index *index,
  * that has blocks at all.
  */
 static bool kho_map_overlaps(const struct kho_map_index *index,
-			     unsigned long pfn, unsigned int order,
-			     unsigned long orders)
+			     struct kho_map_cache *cache, unsigned long pfn,
+			     unsigned int order, unsigned long orders)
 {
-	const unsigned long *bitmap;
 	unsigned long first, end;
 	unsigned int lower;
+	u64 chunk;
 
 	for_each_set_bit(lower, &orders, order) {
+		chunk = (pfn >> lower) / KHO_CHUNK_BITS;
+		if (cache->chunk[lower] != chunk) {
+			cache->chunk[lower] = chunk;
+			cache->bitmap[lower] = kho_map_find(index, lower, chunk);
+		}
+		if (!cache->bitmap[lower])
+			continue;
 		first = (pfn >> lower) % KHO_CHUNK_BITS;
 		end = first + (1UL << (order - lower));
-		bitmap = kho_map_find(index, lower,
-				      (pfn >> lower) / KHO_CHUNK_BITS);
-		if (bitmap && find_next_bit(bitmap, end, first) < end)
+		if (find_next_bit(cache->bitmap[lower], end, first) < end)
 			return true;
 	}
 	return false;
@@ -336,17 +350,20 @@ static bool kho_map_overlaps(const struct kho_map_index *index,
 static int kho_map_visit(const struct kho_map_index *index, kho_block_fn fn,
 			 void *arg, unsigned long overlap_orders)
 {
+	struct kho_map_cache cache;
 	const struct kho_map_chunk *c;
 	unsigned long i, bit, first, pfn;
 	int ret;
 
+	memset(cache.chunk, 0xff, sizeof(cache.chunk));
 	for (i = 0; i < index->nr; i++) {
 		c = &index->chunks[i];
 		first = c->chunk * KHO_CHUNK_BITS;
 		for_each_set_bit(bit, c->bitmap, KHO_CHUNK_BITS) {
 			pfn = (first + bit) << c->order;
 			if ((overlap_orders & (BIT(c->order) - 1)) &&
-			    kho_map_overlaps(index, pfn, c->order, overlap_orders))
+			    kho_map_overlaps(index, &cache, pfn, c->order,
+					     overlap_orders))
 				return -EINVAL;
 			ret = fn(pfn, c->order, arg);
 			if (ret)
