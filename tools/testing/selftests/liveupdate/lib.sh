@@ -20,6 +20,10 @@ count() { echo "LU-COUNT $1 $2 $3" > "$LU_RES"; }
 # bench NAME VALUE UNIT: one benchmark figure.
 bench() { echo "BENCH $1 $2 $3" > "$LU_RES"; }
 
+# expect_faults N: this test provokes N VT-d translation faults (the
+# harness fails it on any other number).
+expect_faults() { echo "LU-FAULTS $1" > "$LU_RES"; }
+
 # ksft PROG [ARGS]: run a kselftest_harness.h program, report its case
 # counts from its "# Totals:" line, and return its exit code.
 ksft() {

@@ -10,6 +10,8 @@
 #   -a ARGS     extra kernel command line
 #   -c CPU      QEMU CPU model (default: QEMU's), e.g. qemu64,+pdpe1gb
 #   -N NODES    split memory and CPUs evenly over NODES NUMA nodes
+#   -e EDUS     edu devices on the root bus (default 1)
+#   -r          one more edu device, behind a PCIe root port
 #   -s STAGES   number of boots the test must reach (default: as it goes)
 #   -P          back all guest memory before the guest starts and lock it,
 #               as real RAM is: timings then do not include the host
@@ -24,6 +26,13 @@
 # machine is q35 with an emulated VT-d (interrupt remapping on) and the edu
 # DMA test device, under TCG.
 #
+# Fault witness: QEMU traces every VT-d translation fault it reports
+# (vtd_dmar_fault, vtd_fault_disabled) to OUTDIR/TEST.qemu, whether or not a
+# kernel is running to log it; a faulting DMA counts once however many
+# accesses it made.  The guest's DMAR fault lines are counted too.  A test declares the faults it provokes with "LU-FAULTS N" lines on
+# the result channel (all stages add up, none means 0); any other number
+# of faults QEMU saw fails the test.
+#
 # Prints "RESULT TEST pass|fail|skip PASSED FAILED SKIPPED REASON" last, after
 # any "TRANSITION", "BENCH" and console lines; exit status 0 pass, 1 fail,
 # 4 skip.  A test fails when the guest hangs or crashes, when a stage is
@@ -32,14 +41,15 @@
 set -u -o pipefail
 
 mem=2G timeout=300 append="" stages="" kunit=0 verbose=0 prealloc="" cpu="" nodes=1
+edus=1 rootport=0
 kernel="" initrd="" test="" out=""
 
 usage() {
-	sed -n '7,20s/^# \{0,1\}//p' "$0" >&2
+	sed -n '7,22s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
-while getopts "k:i:t:o:m:T:a:c:N:s:PKv" opt; do
+while getopts "k:i:t:o:m:T:a:c:N:e:rs:PKv" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	i) initrd=$OPTARG ;;
@@ -50,6 +60,8 @@ while getopts "k:i:t:o:m:T:a:c:N:s:PKv" opt; do
 	a) append=$OPTARG ;;
 	c) cpu=$OPTARG ;;
 	N) nodes=$OPTARG ;;
+	e) edus=$OPTARG ;;
+	r) rootport=1 ;;
 	s) stages=$OPTARG ;;
 	P) prealloc="-mem-prealloc -overcommit mem-lock=on" ;;
 	K) kunit=1 ;;
@@ -113,6 +125,16 @@ if [ "$nodes" -gt 1 ]; then
 	done
 fi
 
+# The DMA test devices: edu on the root bus, and one behind a root port.
+devices=()
+for ((i = 0; i < edus; i++)); do
+	devices+=(-device edu)
+done
+if [ $rootport = 1 ]; then
+	devices+=(-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1
+		  -device edu,bus=rp1)
+fi
+
 cmdline="console=ttyS0 intel_iommu=on kho=on liveupdate=on retain_initrd panic=-1 oops=panic"
 cmdline+=" lu_test=$test lu_stage=1 $append"
 
@@ -120,7 +142,8 @@ timeout -k 10 "$timeout" qemu-system-x86_64 \
 	-M q35,kernel-irqchip=split -accel tcg ${cpu:+-cpu "$cpu"} -smp "$smp" \
 	-m "$mem" $prealloc "${numa[@]}" \
 	-nodefaults -display none -no-reboot \
-	-device intel-iommu,intremap=on -device edu \
+	-device intel-iommu,intremap=on "${devices[@]}" \
+	-trace vtd_dmar_fault -trace vtd_fault_disabled \
 	-serial "file:$console" -serial stdio \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	< /dev/null 2> "$out/$test.qemu" | stamp > "$results"
@@ -155,6 +178,36 @@ if grep -qE "$splats" "$console"; then
 fi
 if [ -z "$verdict" ]; then
 	result fail 0 1 0 "no result: the guest stopped without reporting (qemu exit $rc)"
+fi
+
+# Translation faults: what QEMU saw against what the test provoked.  QEMU
+# traces a fault per access, and a DMA into unmapped memory is many
+# accesses (4 bytes each for edu): one fault is a run of traces from one
+# requester at ascending addresses, each within 64 bytes of the last.
+qfaults=$(awk 'function hex(s,  i, v) {
+		v = 0
+		sub(/^0x/, "", s)
+		for (i = 1; i <= length(s); i++)
+			v = v * 16 + index("0123456789abcdef", substr(tolower(s), i, 1)) - 1
+		return v
+	}
+	/vtd_dmar_fault|vtd_fault_disabled/ {
+		sid = ""; addr = -1
+		for (i = 1; i < NF; i++) {
+			if ($i == "sid") sid = $(i + 1)
+			if ($i == "addr") addr = hex($(i + 1))
+		}
+		if (sid != psid || addr <= paddr || addr - paddr > 64) n++
+		psid = sid; paddr = addr
+	} END { print n + 0 }' "$out/$test.qemu")
+gfaults=$(grep -c 'DMAR: \[DMA ' "$console")
+efaults=$(lines LU-FAULTS | awk '{ n += $1 } END { print n + 0 }')
+if [ "$qfaults" != 0 ] || [ "$efaults" != 0 ]; then
+	echo "FAULTS $test qemu $qfaults guest $gfaults expected $efaults"
+fi
+if [ "$qfaults" != "$efaults" ]; then
+	grep -m 3 -E 'vtd_dmar_fault|vtd_fault_disabled' "$out/$test.qemu" | sed 's/^/    /'
+	result fail 0 1 0 "$qfaults VT-d translation faults, $efaults expected (guest logged $gfaults)"
 fi
 
 # Every boot the console shows must be a stage the test saw, in order.
