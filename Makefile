@@ -175,7 +175,7 @@ KSFT_ENV = CFLAGS="-static" LDFLAGS="-static" \
 
 tests: $(B)/bzImage
 	mkdir -p $(T)
-	for d in iommu liveupdate; do
+	for d in iommu liveupdate vfio; do
 		mkdir -p $(T)/$$d
 		if ! $(KSFT_ENV) $(MAKE) -C $(TREE)/tools/testing/selftests/$$d \
 				OUTPUT=$(T)/$$d > $(T)/$$d.log 2>&1; then
@@ -207,6 +207,7 @@ define mkinitrd
 		for p in iommufd iommufd_fail_nth iommufd_map_file; do
 			echo "file /lu/bin/$$p $(T)/iommu/$$p 0755 0 0"
 		done
+		echo "file /lu/bin/vfio_edu_dma_test $(T)/vfio/vfio_edu_dma_test 0755 0 0"
 		for t in $(TREE)/$(LU)/tests/*.sh; do
 			t=$${t##*/}
 			echo "file /lu/tests/$${t%.sh} $(TREE)/$(LU)/tests/$$t 0755 0 0"
