@@ -1,0 +1,1014 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memfds across real kexecs (luo_kexec memfd*): data, holes, seals and
+ * sizes survive; memory comes back when a memfd is finished or left
+ * alone; cgroups are charged; movable and gigantic pages; malformed
+ * handover data and allocation failures change nothing.
+ */
+#define _GNU_SOURCE
+#include <linux/falloc.h>
+#include <linux/reboot.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "luo_kexec.h"
+
+#define SPARSE_SIZE	(64 * MB)
+#define BIG_SIZE	(256 * MB)
+
+static const off_t sparse_at[] = { 0, MB + 123, 33 * MB, SPARSE_SIZE - 4096 };
+
+static long mem_kb(const char *field)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)))
+			v = atol(line + strlen(field) + 1);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+#define FALLOC_SIZE	(8 * MB)
+#define FALLOC_WRITTEN	(3 * 4096)
+
+/*
+ * A reboot that fails (another session's file refuses to freeze) after the
+ * memfds were frozen: they stay preserved, with what that freeze took up.
+ */
+static void memfd_failed_reboot(int lu)
+{
+	int s, fd;
+
+	CHECK(!system("lu_kexec --load-only"), "cannot load the next kernel");
+	s = luo_create_session(lu, "zz-fails");
+	CHECK(s >= 0, "create session: %s", strerror(-s));
+	fd = luo_test_file(1, 0x99);
+	CHECK(fd >= 0, "test file: %s", strerror(-fd));
+	CHECK_RET(0, luo_preserve(s, fd, 1));
+	close(fd);
+	CHECK_RET(0, luo_knob("fail_freeze", 0x99));
+	CHECK(reboot(LINUX_REBOOT_CMD_KEXEC) && errno == EAGAIN,
+	      "the reboot did not fail with EAGAIN: %s", strerror(errno));
+	CHECK_RET(0, luo_knob("fail_freeze", 0));
+	close(s);
+}
+
+static void memfd_stage1(int lu)
+{
+	int s = luo_create_session(lu, "mem"), fd, sparse;
+	unsigned int i;
+
+	CHECK(s >= 0, "create session: %s", strerror(-s));
+	/* 1: empty */
+	fd = new_memfd(0, 0);
+	CHECK_RET(0, luo_preserve(s, fd, 1));
+	close(fd);
+	/*
+	 * 2: one page, position 100, sealed against resizing; more seals
+	 * and a mode without exec bits after the preserve.
+	 */
+	fd = new_memfd(4096, MFD_ALLOW_SEALING);
+	fill(fd, 0, 4096, 2);
+	CHECK(lseek(fd, 100, SEEK_SET) == 100, "lseek");
+	CHECK(!fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK),
+	      "seals: %s", strerror(errno));
+	CHECK_RET(0, luo_preserve(s, fd, 2));
+	CHECK(!fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE | F_SEAL_SEAL),
+	      "seals after preserve: %s", strerror(errno));
+	CHECK(!fchmod(fd, 0600), "chmod: %s", strerror(errno));
+	close(fd);
+	/* 3: 64 MiB with data at a few offsets, written to after preserve */
+	sparse = new_memfd(SPARSE_SIZE, 0);
+	for (i = 0; i < ARRAY_SIZE(sparse_at); i++)
+		fill(sparse, sparse_at[i], 4096, 3 + i);
+	CHECK_RET(0, luo_preserve(s, sparse, 3));
+	CHECK(ftruncate(sparse, 2 * SPARSE_SIZE) && errno == EPERM, "grew");
+	CHECK(ftruncate(sparse, 4096) && errno == EPERM, "shrank");
+	CHECK(fallocate(sparse, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			0, 4096) && errno == EPERM, "punched a hole");
+	/* Into a preserved page, and into a hole. */
+	fill(sparse, sparse_at[1], 4096, 33);
+	fill(sparse, 10 * MB, 4096, 34);
+	/* 4: 1 GiB, every page written */
+	fd = new_memfd(GIB, 0);
+	fill(fd, 0, GIB, 4);
+	CHECK_RET(0, luo_preserve(s, fd, 4));
+	close(fd);
+	/*
+	 * 5: fallocated, so that its folios are not uptodate (never written
+	 * or read): only what is written reads as data in the next kernel,
+	 * the rest as zeroes, whatever the pages held before.
+	 */
+	fd = new_memfd(FALLOC_SIZE, 0);
+	CHECK(!fallocate(fd, 0, 0, FALLOC_SIZE), "fallocate: %s", strerror(errno));
+	CHECK_RET(0, luo_preserve(s, fd, 5));
+	fill(fd, FALLOC_WRITTEN, 4096, 35);
+	close(fd);
+
+	memfd_failed_reboot(lu);
+	/* Into another hole, after that freeze: the next one takes it up. */
+	fill(sparse, 20 * MB, 4096, 36);
+	close(sparse);
+}
+
+static void memfd_check_sparse(int fd)
+{
+	struct stat st;
+	char *map;
+
+	CHECK(!fstat(fd, &st) && st.st_size == (off_t)SPARSE_SIZE, "sparse: size");
+	CHECK(same(fd, 0, 4096, 3), "sparse: data at 0");
+	CHECK(same(fd, sparse_at[1], 4096, 33), "sparse: the write after preserve");
+	CHECK(same(fd, 33 * MB, 4096, 5), "sparse: data at 33M");
+	CHECK(same(fd, SPARSE_SIZE - 4096, 4096, 6), "sparse: data at the end");
+	CHECK(same(fd, 10 * MB, 4096, 34), "sparse: the write into a hole");
+	CHECK(same(fd, 20 * MB, 4096, 36),
+	      "sparse: the write into a hole after a failed reboot");
+	/* Holes stay holes: 7 pages hold data (the write at 1M+123 spans 2). */
+	CHECK(lseek(fd, 0, SEEK_HOLE) == 4096, "sparse: no hole after page 0");
+	CHECK(lseek(fd, 4096, SEEK_DATA) == (off_t)MB, "sparse: data before 1M");
+	CHECK(lseek(fd, 10 * MB + 4096, SEEK_DATA) == (off_t)(20 * MB),
+	      "sparse: data between the two late writes");
+	CHECK(st.st_blocks <= 8 * 8, "sparse: %ld blocks allocated",
+	      (long)st.st_blocks);
+	map = mmap(NULL, SPARSE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHECK(!memcmp(map + SPARSE_SIZE - 4096 + 8, &(uint64_t){ pattern(6,
+	      (SPARSE_SIZE - 4096) / 8 + 1) }, 8), "sparse: mmap reads other data");
+	CHECK(map[2 * MB] == 0, "sparse: a hole does not read as zero");
+	munmap(map, SPARSE_SIZE);
+}
+
+/* The fallocated memfd: allocated throughout, zeroes but for one page. */
+static void memfd_check_fallocated(int fd)
+{
+	struct stat st;
+
+	CHECK(!fstat(fd, &st) && st.st_blocks == FALLOC_SIZE / 512,
+	      "fallocated: %ld blocks, not %lu", (long)st.st_blocks,
+	      FALLOC_SIZE / 512);
+	CHECK(same(fd, 0, FALLOC_WRITTEN, HOLE), "fallocated: data before the write");
+	CHECK(same(fd, FALLOC_WRITTEN, 4096, 35), "fallocated: the write");
+	CHECK(same(fd, FALLOC_WRITTEN + 4096, FALLOC_SIZE - FALLOC_WRITTEN - 4096,
+		   HOLE), "fallocated: data after the write");
+}
+
+/* cgroup v2, with the memory controller on for the children of the root. */
+#define CGROUP	"/sys/fs/cgroup"
+
+static void cg_write(const char *file, const char *val)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), CGROUP "/%s", file);
+	fd = open(path, O_WRONLY);
+	CHECK(fd >= 0 && write(fd, val, strlen(val)) == (ssize_t)strlen(val),
+	      "write %s to %s: %s", val, path, strerror(errno));
+	close(fd);
+}
+
+/* Field @key of @cg/memory.stat, or memory.current for "current". */
+static long cg_mem(const char *cg, const char *key)
+{
+	char path[256], line[256];
+	long v = -1;
+	size_t n = strlen(key);
+	FILE *f;
+
+	if (!strcmp(key, "current")) {
+		snprintf(path, sizeof(path), CGROUP "/%s/memory.current", cg);
+		f = fopen(path, "r");
+		CHECK(f && fscanf(f, "%ld", &v) == 1, "read %s", path);
+		fclose(f);
+		return v;
+	}
+	snprintf(path, sizeof(path), CGROUP "/%s/memory.stat", cg);
+	f = fopen(path, "r");
+	CHECK(f, "open %s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ' ')
+			v = atol(line + n + 1);
+	fclose(f);
+	return v;
+}
+
+static void cg_make(const char *cg, const char *max)
+{
+	char path[256], file[256];
+
+	snprintf(path, sizeof(path), CGROUP "/%s", cg);
+	CHECK(!mkdir(path, 0755) || errno == EEXIST, "mkdir %s: %s", path,
+	      strerror(errno));
+	snprintf(file, sizeof(file), "%s/memory.max", cg);
+	cg_write(file, max);
+}
+
+static void cg_enter(const char *cg)
+{
+	char file[256], pid[32];
+
+	snprintf(file, sizeof(file), "%s/cgroup.procs", cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	cg_write(file, pid);
+}
+
+/*
+ * Mount cgroup2 with @opts and the memory controller on, and make cgroup
+ * @small (memory.max @small_max) and @room (no limit).
+ */
+static void cg_setup(const char *opts, const char *small,
+		     const char *small_max, const char *room)
+{
+	CHECK(!mount("none", CGROUP, "cgroup2", 0, opts),
+	      "mount cgroup2: %s", strerror(errno));
+	cg_write("cgroup.subtree_control", "+memory");
+	cg_make(small, small_max);
+	cg_make(room, "max");
+}
+
+/*
+ * Retrieve @token from cgroup @cg: the file descriptor, and in @charged
+ * what the cgroup's memory.current grew by.
+ */
+static int retrieve_in(int s, uint64_t token, const char *cg, long *charged)
+{
+	int fd;
+
+	cg_enter(cg);
+	*charged = cg_mem(cg, "current");
+	fd = luo_retrieve(s, token);
+	CHECK(fd >= 0, "retrieve token %llu in cgroup %s: %s",
+	      (unsigned long long)token, cg, strerror(-fd));
+	*charged = cg_mem(cg, "current") - *charged;
+	cg_enter(".");
+	return fd;
+}
+
+/* Whether a child in cgroup @cg fails to retrieve @token with ENOMEM. */
+static int retrieve_enomem_in(int s, uint64_t token, const char *cg)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	CHECK(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		cg_enter(cg);
+		_exit(luo_retrieve(s, token) == -ENOMEM ? 0 : 1);
+	}
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       !WEXITSTATUS(status);
+}
+
+/*
+ * The 1 GiB memfd, retrieved in memory cgroups.  A process whose cgroup
+ * has no room for it gets ENOMEM, is charged nothing, and the memfd stays
+ * with LUO; another process, in a cgroup with room, retrieves it and is
+ * charged for all of it.
+ */
+static int memfd_retrieve_charged(int s)
+{
+	long current, shmem;
+	int fd;
+
+	cg_setup(NULL, "small", "64M", "vmm");
+	CHECK(retrieve_enomem_in(s, 4, "small"),
+	      "a retrieve without room in its cgroup did not fail with ENOMEM");
+	CHECK(cg_mem("small", "shmem") == 0, "the failed retrieve left %ld bytes charged",
+	      cg_mem("small", "shmem"));
+	CHECK(luo_state_has("token 0x4 handler memfd-612-v2 state retrieve-failed"),
+	      "the memfd is not listed as a failed retrieve");
+
+	fd = retrieve_in(s, 4, "vmm", &current);
+	shmem = cg_mem("vmm", "shmem");
+	printf("retrieved 1 GiB memfd: cgroup memory.current +%ld kB, shmem %ld kB\n",
+	       current / 1024, shmem / 1024);
+	CHECK(current >= (long)GIB && current <= (long)(GIB + 16 * MB),
+	      "memory.current grew by %ld bytes", current);
+	CHECK(shmem >= (long)(GIB - 2 * MB) && shmem <= (long)(GIB + 2 * MB),
+	      "shmem of the cgroup is %ld bytes", shmem);
+	return fd;
+}
+
+int memfd(int stage)
+{
+	int lu = open_lu(), s, fd;
+	struct stat st;
+
+	if (stage == 1) {
+		memfd_stage1(lu);
+		hold(lu);
+	}
+	s = luo_retrieve_session(lu, "mem");
+	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	fd = luo_retrieve(s, 1);
+	CHECK(fd >= 0 && !fstat(fd, &st) && st.st_size == 0, "empty memfd");
+	close(fd);
+	fd = luo_retrieve(s, 2);
+	CHECK(fd >= 0, "one-page memfd: %s", strerror(-fd));
+	CHECK(lseek(fd, 0, SEEK_CUR) == 100, "position not kept");
+	CHECK(fcntl(fd, F_GET_SEALS) == (F_SEAL_GROW | F_SEAL_SHRINK |
+					  F_SEAL_FUTURE_WRITE | F_SEAL_SEAL),
+	      "seals %#x not kept", fcntl(fd, F_GET_SEALS));
+	CHECK(!fstat(fd, &st) && !(st.st_mode & 0111), "mode %o not kept",
+	      st.st_mode);
+	CHECK(same(fd, 0, 4096, 2), "one-page memfd: data");
+	CHECK(ftruncate(fd, 8192) && errno == EPERM, "sealed memfd grew");
+	close(fd);
+	fd = luo_retrieve(s, 5);
+	CHECK(fd >= 0, "fallocated memfd: %s", strerror(-fd));
+	memfd_check_fallocated(fd);
+	close(fd);
+	fd = memfd_retrieve_charged(s);
+	CHECK(same(fd, 0, GIB, 4), "1 GiB memfd: data");
+	close(fd);
+	fd = luo_retrieve(s, 3);
+	CHECK(fd >= 0, "sparse memfd: %s", strerror(-fd));
+	memfd_check_sparse(fd);
+	CHECK_RET(0, luo_finish(s));
+	/* Finished: it is an ordinary memfd again. */
+	CHECK(!ftruncate(fd, SPARSE_SIZE / 2), "resize after finish: %s",
+	      strerror(errno));
+	close(fd);
+	fd = luo_retrieve(s, 4);
+	CHECK(fd == -ENOENT, "a file retrieved after finish");
+	close(s);
+	return 0;
+}
+
+/*
+ * Memfds never retrieved.  One is finished: its memory comes back at once.
+ * MemTotal grows by exactly what was restored: the 256 MiB, the page
+ * describing the memfd and its folio list (384 pages and one page listing
+ * them).  Most of it shows in MemFree at once (the rest waits in per-CPU
+ * free lists).  The other is left alone, and the next kexec does not carry
+ * it on: the kernel after that has its memory free.  A small memfd carries
+ * the second kernel's figures to the third.
+ */
+int memfd_unretrieved(int stage)
+{
+	long total, free, want = BIG_SIZE / 1024 + (1 + 384 + 1) * 4;
+	int lu = open_lu(), s, fd;
+	char note[64] = "";
+
+	switch (stage) {
+	case 1:
+		preserve_filled(luo_create_session(lu, "unretrieved"), BIG_SIZE,
+				9, 1);
+		preserve_filled(luo_create_session(lu, "left"), BIG_SIZE, 10, 1);
+		hold(lu);
+	case 2:
+		s = luo_retrieve_session(lu, "unretrieved");
+		CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+		total = mem_kb("MemTotal:");
+		free = mem_kb("MemFree:");
+		CHECK_RET(0, luo_finish(s));
+		close(s);
+		total = mem_kb("MemTotal:") - total;
+		free = mem_kb("MemFree:") - free;
+		printf("finish: MemTotal +%ld kB, MemFree +%ld kB\n", total, free);
+		CHECK(total == want, "MemTotal grew by %ld kB, not %ld", total, want);
+		CHECK(free >= want * 8 / 10, "MemFree grew by %ld kB only", free);
+		/* Session "left" stays as it is. */
+		s = luo_create_session(lu, "note");
+		fd = new_memfd(sizeof(note), 0);
+		snprintf(note, sizeof(note), "%ld %ld", mem_kb("MemTotal:"),
+			 mem_kb("MemFree:"));
+		CHECK(pwrite(fd, note, sizeof(note), 0) == sizeof(note), "note");
+		CHECK_RET(0, luo_preserve(s, fd, 1));
+		close(fd);
+		hold(lu);
+	}
+	CHECK(luo_retrieve_session(lu, "left") == -ENOENT,
+	      "a session never retrieved was carried on");
+	s = luo_retrieve_session(lu, "note");
+	CHECK(s >= 0, "retrieve the note: %s", strerror(-s));
+	fd = luo_retrieve(s, 1);
+	CHECK(fd >= 0 && pread(fd, note, sizeof(note), 0) == sizeof(note) &&
+	      sscanf(note, "%ld %ld", &total, &free) == 2, "read the note");
+	close(fd);
+	CHECK_RET(0, luo_finish(s));
+	close(s);
+	total = mem_kb("MemTotal:") - total;
+	free = mem_kb("MemFree:") - free;
+	printf("next kexec: MemTotal +%ld kB, MemFree +%ld kB\n", total, free);
+	CHECK(total >= want - 2048 && total <= want + 2048,
+	      "MemTotal grew by %ld kB, not about %ld", total, want);
+	CHECK(free >= want * 8 / 10, "MemFree grew by %ld kB only", free);
+	return 0;
+}
+
+/*
+ * A hugetlb memfd of 16 2 MiB pages, 7 of them written, the rest holes.
+ * After the preserve, a write into a page and one into a hole.  The next
+ * kernel gives it back with the same data, holes, position and seals; its
+ * 8 pages are surplus huge pages, so the pool the command line sized is
+ * untouched, and they go back to the page allocator when it is closed.
+ */
+#define HUGE		(2 * MB)
+#define HUGE_NR		16
+
+static const unsigned int huge_data[] = { 0, 1, 2, 3, 4, 5, 9 };
+
+static int huge_written(unsigned int page)
+{
+	unsigned int i;
+
+	if (page == 7)
+		return 1;
+	for (i = 0; i < ARRAY_SIZE(huge_data); i++)
+		if (huge_data[i] == page)
+			return 1;
+	return 0;
+}
+
+static uint64_t huge_seed(unsigned int page)
+{
+	return page == 2 || page == 7 ? 200 + page : 100 + page;
+}
+
+static void huge_fill(char *map, unsigned int page, uint64_t seed)
+{
+	uint64_t *p = (uint64_t *)(map + (size_t)page * HUGE);
+	size_t i;
+
+	for (i = 0; i < HUGE / 8; i++)
+		p[i] = pattern(seed, ((size_t)page * HUGE) / 8 + i);
+}
+
+/*
+ * With hugetlb memory charged to memory cgroups (memory_hugetlb_accounting),
+ * a retriever without room gets ENOMEM and nothing changes: no surplus
+ * page appears; another with room gets the memfd, charged for its pages.
+ */
+static int memfd_hugetlb_retrieve_charged(int s)
+{
+	long surp = mem_kb("HugePages_Surp:"), current;
+	int fd;
+
+	cg_setup("memory_hugetlb_accounting", "hsmall", "8M", "hvmm");
+	CHECK(retrieve_enomem_in(s, 1, "hsmall"),
+	      "a retrieve without room in its cgroup did not fail with ENOMEM");
+	CHECK(mem_kb("HugePages_Surp:") == surp,
+	      "the failed retrieve left surplus pages");
+	CHECK(luo_state_has("token 0x1 handler memfd-612-v2 state retrieve-failed"),
+	      "the memfd is not listed as a failed retrieve");
+
+	fd = retrieve_in(s, 1, "hvmm", &current);
+	printf("retrieved hugetlb memfd: cgroup memory.current +%ld kB\n",
+	       current / 1024);
+	CHECK(current >= (long)(8 * HUGE) && current <= (long)(8 * HUGE + 4 * MB),
+	      "memory.current grew by %ld bytes, not 8 huge pages", current);
+	return fd;
+}
+
+int memfd_hugetlb(int stage)
+{
+	long total, surp, free_huge;
+	int lu = open_lu(), s, fd;
+	unsigned int i;
+	struct stat st;
+	char *map;
+
+	if (stage == 1) {
+		CHECK(mem_kb("HugePages_Total:") >= HUGE_NR,
+		      "boot with hugepages=%d", HUGE_NR);
+		s = luo_create_session(lu, "huge");
+		fd = memfd_create("huge", MFD_HUGETLB | MFD_ALLOW_SEALING);
+		CHECK(fd >= 0 && !ftruncate(fd, HUGE_NR * HUGE),
+		      "hugetlb memfd: %s", strerror(errno));
+		map = mmap(NULL, HUGE_NR * HUGE, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, fd, 0);
+		CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
+		for (i = 0; i < ARRAY_SIZE(huge_data); i++)
+			huge_fill(map, huge_data[i], 100 + huge_data[i]);
+		CHECK(lseek(fd, 3 * HUGE + 5, SEEK_SET) == 3 * HUGE + 5, "lseek");
+		CHECK(!fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL), "seal: %s",
+		      strerror(errno));
+		CHECK_RET(0, luo_preserve(s, fd, 1));
+		CHECK(ftruncate(fd, HUGE) && errno == EPERM, "shrank");
+		CHECK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				0, HUGE) && errno == EPERM, "punched a hole");
+		/* Into a preserved page, and into a hole. */
+		huge_fill(map, 2, 202);
+		huge_fill(map, 7, 207);
+		munmap(map, HUGE_NR * HUGE);
+		close(fd);
+		hold(lu);
+	}
+
+	total = mem_kb("HugePages_Total:");
+	surp = mem_kb("HugePages_Surp:");
+	free_huge = mem_kb("HugePages_Free:");
+	s = luo_retrieve_session(lu, "huge");
+	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	fd = memfd_hugetlb_retrieve_charged(s);
+	printf("retrieved: HugePages_Total %ld -> %ld, Surp %ld -> %ld, Free %ld -> %ld\n",
+	       total, mem_kb("HugePages_Total:"), surp, mem_kb("HugePages_Surp:"),
+	       free_huge, mem_kb("HugePages_Free:"));
+	CHECK(mem_kb("HugePages_Surp:") == surp + 8 &&
+	      mem_kb("HugePages_Total:") == total + 8 &&
+	      mem_kb("HugePages_Free:") == free_huge,
+	      "the 8 pages are not surplus pages in use");
+	CHECK(!fstat(fd, &st) && st.st_size == HUGE_NR * HUGE, "size");
+	CHECK(st.st_blocks == 8 * (HUGE / 512), "%ld blocks, not 8 huge pages",
+	      (long)st.st_blocks);
+	CHECK(lseek(fd, 0, SEEK_CUR) == 3 * HUGE + 5, "position not kept");
+	CHECK(fcntl(fd, F_GET_SEALS) == F_SEAL_SEAL, "seals %#x not kept",
+	      fcntl(fd, F_GET_SEALS));
+	for (i = 0; i < HUGE_NR; i++) {
+		if (huge_written(i))
+			CHECK(same(fd, (off_t)i * HUGE, HUGE, huge_seed(i)),
+			      "huge page %u: data", i);
+		else
+			CHECK(same(fd, (off_t)i * HUGE, HUGE, HOLE),
+			      "huge page %u: not a hole", i);
+	}
+	map = mmap(NULL, HUGE_NR * HUGE, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHECK(*(uint64_t *)(map + 9 * HUGE + 8) == pattern(109, 9 * HUGE / 8 + 1),
+	      "mmap reads other data");
+	munmap(map, HUGE_NR * HUGE);
+	CHECK_RET(0, luo_finish(s));
+	close(s);
+	close(fd);
+	CHECK(mem_kb("HugePages_Surp:") == surp &&
+	      mem_kb("HugePages_Total:") == total,
+	      "the surplus pages did not go back: Total %ld, Surp %ld",
+	      mem_kb("HugePages_Total:"), mem_kb("HugePages_Surp:"));
+	return 0;
+}
+
+/* The same memfd through two live updates. */
+int memfd_twice(int stage)
+{
+	int lu = open_lu(), s, fd;
+
+	switch (stage) {
+	case 1:
+		s = luo_create_session(lu, "twice-1");
+		fd = new_memfd(8 * MB, 0);
+		fill(fd, 0, 8 * MB, 11);
+		CHECK_RET(0, luo_preserve(s, fd, 1));
+		close(fd);
+		hold(lu);
+	case 2:
+		s = luo_retrieve_session(lu, "twice-1");
+		fd = luo_retrieve(s, 1);
+		CHECK(fd >= 0 && same(fd, 0, 8 * MB, 11), "first update: data");
+		/* Busy until finished, then free to go on. */
+		CHECK_RET(-EBUSY, luo_preserve(luo_create_session(lu, "x"), fd, 1));
+		CHECK_RET(0, luo_finish(s));
+		close(s);
+		fill(fd, MB, MB, 12);
+		s = luo_create_session(lu, "twice-2");
+		CHECK_RET(0, luo_preserve(s, fd, 1));
+		close(fd);
+		hold(lu);
+	}
+	s = luo_retrieve_session(lu, "twice-2");
+	fd = luo_retrieve(s, 1);
+	CHECK(fd >= 0, "second update: %s", strerror(-fd));
+	CHECK(same(fd, 0, MB, 11) && same(fd, MB, MB, 12) &&
+	      same(fd, 2 * MB, 6 * MB, 11), "second update: data");
+	CHECK_RET(0, luo_finish(s));
+	close(s);
+	return 0;
+}
+
+/*
+ * Folios that may not stay pinned where they are (in ZONE_MOVABLE here;
+ * KHO's scratch areas, CMA, are the case that matters) are moved before
+ * they are preserved, and only they: the kernel boots with movablecore=,
+ * so a memfd's new pages land in ZONE_MOVABLE.  A sparse 32 MiB memfd,
+ * data in its even MiBs: all of it moves out of ZONE_MOVABLE and holes stay
+ * holes.  In the next kernel its odd MiBs are written too, into
+ * ZONE_MOVABLE again, and it is preserved once more: the new MiBs move,
+ * the restored ones stay where they are, and every byte comes through.
+ */
+#define MOVABLE_SIZE	(32 * MB)
+#define MOVABLE_PAGES	(MOVABLE_SIZE / 4096)
+
+static unsigned long movable_lo, movable_hi;	/* ZONE_MOVABLE's PFNs */
+
+static void movable_zone(void)
+{
+	unsigned long start = 0, spanned = 0;
+	char line[256];
+	int in = 0;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	CHECK(f, "/proc/zoneinfo: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, ", zone "))
+			in = !!strstr(line, "Movable");
+		else if (in && sscanf(line, " spanned %lu", &spanned) != 1)
+			sscanf(line, " start_pfn: %lu", &start);
+	}
+	fclose(f);
+	CHECK(spanned, "no ZONE_MOVABLE (movablecore= not given?)");
+	movable_lo = start;
+	movable_hi = start + spanned;
+}
+
+/*
+ * The PFN of each page of the even (odd: @odd) MiBs of the memfd, read
+ * from /proc/self/pagemap through a shared mapping; the number of them in
+ * ZONE_MOVABLE.  Only MiBs that hold data are mapped (a fault in a
+ * hole would fill it).
+ */
+static unsigned long movable_pfns(int fd, int odd, uint64_t *pfn)
+{
+	unsigned long n = 0, i;
+	uint64_t ent;
+	char *map;
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+
+	CHECK(pm >= 0, "pagemap: %s", strerror(errno));
+	map = mmap(NULL, MOVABLE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
+	for (i = 0; i < MOVABLE_PAGES; i++) {
+		if ((i / 256) % 2 != odd)
+			continue;
+		if (i % 256 == 0)	/* map the MiB, without faults in holes */
+			CHECK(!madvise(map + i * 4096, MB, MADV_POPULATE_READ),
+			      "MADV_POPULATE_READ: %s", strerror(errno));
+		CHECK(pread(pm, &ent, 8, ((uintptr_t)map / 4096 + i) * 8) == 8,
+		      "pagemap: %s", strerror(errno));
+		CHECK(ent >> 63, "page %lu not present", i);
+		pfn[i] = ent & ((1ULL << 55) - 1);
+		CHECK(pfn[i], "no PFN in pagemap (not root?)");
+		n += pfn[i] >= movable_lo && pfn[i] < movable_hi;
+	}
+	munmap(map, MOVABLE_SIZE);
+	close(pm);
+	return n;
+}
+
+/* Whether the even (odd) MiBs hold seed + their number, or are holes. */
+static int movable_same(int fd, int odd, uint64_t seed)
+{
+	off_t off;
+
+	for (off = odd * MB; off < MOVABLE_SIZE; off += 2 * MB)
+		if (!same(fd, off, MB, seed == HOLE ? HOLE : seed + off / MB))
+			return 0;
+	return 1;
+}
+
+static void movable_fill(int fd, int odd, uint64_t seed)
+{
+	off_t off;
+
+	for (off = odd * MB; off < MOVABLE_SIZE; off += 2 * MB)
+		fill(fd, off, MB, seed + off / MB);
+}
+
+int memfd_movable(int stage)
+{
+	static uint64_t before[MOVABLE_PAGES], after[MOVABLE_PAGES];
+	int lu = open_lu(), s, fd;
+	unsigned long i, moved = 0;
+	struct stat st;
+
+	movable_zone();
+	switch (stage) {
+	case 1:
+		s = luo_create_session(lu, "movable-1");
+		fd = new_memfd(MOVABLE_SIZE, 0);
+		movable_fill(fd, 0, 300);
+		CHECK(movable_pfns(fd, 0, before) == MOVABLE_PAGES / 2,
+		      "the memfd's pages are not all in ZONE_MOVABLE");
+		CHECK_RET(0, luo_preserve(s, fd, 1));
+		CHECK(movable_pfns(fd, 0, after) == 0,
+		      "preserve left pages in ZONE_MOVABLE");
+		CHECK(movable_same(fd, 0, 300) && movable_same(fd, 1, HOLE),
+		      "data or holes changed by the move");
+		CHECK(!fstat(fd, &st) && st.st_blocks == MOVABLE_SIZE / 2 / 512,
+		      "%ld blocks, not 16 MiB", (long)st.st_blocks);
+		close(fd);
+		hold(lu);
+	case 2:
+		s = luo_retrieve_session(lu, "movable-1");
+		fd = luo_retrieve(s, 1);
+		CHECK(fd >= 0, "first update: %s", strerror(-fd));
+		CHECK(movable_same(fd, 0, 300) && movable_same(fd, 1, HOLE),
+		      "first update: data or holes");
+		CHECK_RET(0, luo_finish(s));
+		close(s);
+		CHECK(movable_pfns(fd, 0, before) == 0,
+		      "restored pages in ZONE_MOVABLE");
+		movable_fill(fd, 1, 400);
+		CHECK(movable_pfns(fd, 1, before) == MOVABLE_PAGES / 2,
+		      "the new pages are not all in ZONE_MOVABLE");
+		s = luo_create_session(lu, "movable-2");
+		CHECK_RET(0, luo_preserve(s, fd, 1));
+		CHECK(movable_pfns(fd, 0, after) == 0 &&
+		      movable_pfns(fd, 1, after) == 0,
+		      "preserve left pages in ZONE_MOVABLE");
+		for (i = 0; i < MOVABLE_PAGES; i++)
+			moved += before[i] != after[i];
+		CHECK(moved == MOVABLE_PAGES / 2,
+		      "%lu pages moved, not just the %lu new ones", moved,
+		      (unsigned long)MOVABLE_PAGES / 2);
+		close(fd);
+		hold(lu);
+	}
+	s = luo_retrieve_session(lu, "movable-2");
+	fd = luo_retrieve(s, 1);
+	CHECK(fd >= 0, "second update: %s", strerror(-fd));
+	CHECK(movable_same(fd, 0, 300) && movable_same(fd, 1, 400),
+	      "second update: data");
+	CHECK(!fstat(fd, &st) && st.st_blocks == MOVABLE_SIZE / 512,
+	      "second update: %ld blocks, not 32 MiB", (long)st.st_blocks);
+	CHECK_RET(0, luo_finish(s));
+	close(s);
+	return 0;
+}
+
+/*
+ * A hugetlb memfd of gigantic (1 GiB) pages is refused with EOPNOTSUPP
+ * (KHO restores folios of at most MAX_PAGE_ORDER), and left as it was:
+ * its page and data in place, its size not frozen, the token unused.
+ * Needs a CPU with 1 GiB pages and hugepagesz=1G hugepages=1 (at run
+ * time a free 1 GiB-aligned range is a matter of luck); with kho_scratch=
+ * sizes, as the reserved page would count as an early reservation when
+ * KHO sizes its scratch areas.
+ */
+#define GIGANTIC_DIR	"/sys/kernel/mm/hugepages/hugepages-1048576kB/"
+#define GIGANTIC_FREE	GIGANTIC_DIR "free_hugepages"
+#define MFD_HUGE_1G	(30U << 26)	/* MFD_HUGE_1GB */
+
+static long gigantic_free(void)
+{
+	long n = -1;
+	FILE *f = fopen(GIGANTIC_FREE, "r");
+
+	CHECK(f, "%s: %s (hugepagesz=1G not given?)", GIGANTIC_FREE,
+	      strerror(errno));
+	CHECK(fscanf(f, "%ld", &n) == 1, "%s: unreadable", GIGANTIC_FREE);
+	fclose(f);
+	return n;
+}
+
+int memfd_gigantic(int stage)
+{
+	int lu = open_lu(), s = luo_create_session(lu, "gigantic"), fd, small;
+	uint64_t *map;
+	size_t i;
+
+	CHECK(gigantic_free() == 1, "no free 1 GiB page (hugepages=1?)");
+	fd = memfd_create("gigantic", MFD_HUGETLB | MFD_HUGE_1G);
+	CHECK(fd >= 0, "memfd_create: %s", strerror(errno));
+	CHECK(!ftruncate(fd, GIB), "ftruncate: %s", strerror(errno));
+	map = mmap(NULL, GIB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
+	for (i = 0; i < MB / 8; i++)
+		map[i] = pattern(500, i);
+	CHECK(gigantic_free() == 0, "the memfd has no gigantic page");
+
+	CHECK_RET(-EOPNOTSUPP, luo_preserve(s, fd, 1));
+	for (i = 0; i < MB / 8; i++)
+		CHECK(map[i] == pattern(500, i), "data changed at word %zu", i);
+	CHECK(gigantic_free() == 0, "the refused preserve freed the page");
+	small = new_memfd(MB, 0);
+	CHECK_RET(0, luo_preserve(s, small, 1));	/* token 1 unused */
+	munmap(map, GIB);
+	CHECK(!ftruncate(fd, 0), "the size stayed frozen: %s", strerror(errno));
+	CHECK(gigantic_free() == 1, "truncating did not free the page");
+	close(fd);
+	close(small);
+	close(s);
+	close(lu);
+	return 0;
+}
+
+/*
+ * Malformed memfd handover data: with LIVEUPDATE_TEST's memfd_luo/corrupt
+ * knob the previous kernel broke one record of a 256 MiB memfd (three
+ * quarters down its list, so in the part the second CPU restores).  The
+ * retrieve fails with EINVAL and a log line, again on a second try, every
+ * page of it comes back to the page allocator, and the kernel goes on.
+ */
+/* Break the next memfd frozen as @how says (memfd_luo/corrupt). */
+static void memfd_corrupt_next(const char *how)
+{
+	FILE *f = fopen("/sys/kernel/debug/memfd_luo/corrupt", "w");
+
+	CHECK(f && fputs(how, f) >= 0 && !fclose(f), "memfd_luo/corrupt: %s",
+	      strerror(errno));
+}
+
+static int dmesg_has(const char *text)
+{
+	char line[512];
+	int found = 0;
+	FILE *f = popen("dmesg", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !!strstr(line, text);
+	if (f)
+		pclose(f);
+	return found;
+}
+
+/*
+ * A memfd whose handover data was made malformed is refused with EINVAL,
+ * again on a second try, with a log line; the session finishes and the
+ * kernel goes on.  Stage 2: a record's index goes back, and the memory of
+ * the memfd is freed.  Stage 3: the folio count wraps around when
+ * multiplied by the record size; nothing of the list can be trusted, so
+ * nothing is read past the record.
+ */
+int memfd_corrupt(int stage)
+{
+	long total, want = BIG_SIZE / 1024;
+	int lu = open_lu(), s, fd;
+
+	if (stage == 1) {
+		memfd_corrupt_next("index");
+		preserve_filled(luo_create_session(lu, "corrupt"), BIG_SIZE, 13, 1);
+		hold(lu);
+	}
+	s = luo_retrieve_session(lu, "corrupt");
+	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	total = mem_kb("MemTotal:");
+	CHECK_RET(-EINVAL, luo_retrieve(s, 1));
+	total = mem_kb("MemTotal:") - total;
+	printf("refused: MemTotal +%ld kB\n", total);
+	if (stage == 2)
+		CHECK(total >= want, "MemTotal grew by %ld kB, not the %ld kB preserved",
+		      total, want);
+	CHECK_RET(-EINVAL, luo_retrieve(s, 1));
+	CHECK(dmesg_has("cannot take up the memfd handed over"),
+	      "no log line for the malformed memfd");
+	CHECK_RET(0, luo_finish(s));
+	close(s);
+	/* The kernel goes on: a new memfd works. */
+	fd = new_memfd(MB, 0);
+	fill(fd, 0, MB, 14);
+	CHECK(same(fd, 0, MB, 14), "a new memfd after the refusal");
+	close(fd);
+	if (stage == 3)
+		return 0;
+	memfd_corrupt_next("count");
+	preserve_filled(luo_create_session(lu, "corrupt"), 4 * MB, 15, 1);
+	hold(lu);
+}
+
+/* Write @val to the file at @path, which must take it. */
+static void knob_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+
+	CHECK(fd >= 0 && write(fd, val, strlen(val)) == (ssize_t)strlen(val),
+	      "write %s to %s: %s", val, path, strerror(errno));
+	close(fd);
+}
+
+#define FAILSLAB	"/sys/kernel/debug/failslab"
+
+/*
+ * From now on, this process's allocations of xarray nodes fail once
+ * @budget bytes of them were allocated (failslab on the radix_tree_node
+ * cache, for this task only, quietly): the page cache of a file being
+ * filled runs out of memory part way.
+ */
+static void xa_nodes_fail_after(long budget)
+{
+	char val[32];
+
+	knob_write("/sys/kernel/slab/radix_tree_node/failslab", "1");
+	knob_write(FAILSLAB "/cache-filter", "Y");
+	knob_write(FAILSLAB "/task-filter", "Y");
+	knob_write(FAILSLAB "/ignore-gfp-wait", "N");
+	knob_write(FAILSLAB "/verbose", "0");
+	knob_write(FAILSLAB "/times", "-1");
+	knob_write(FAILSLAB "/interval", "1");
+	snprintf(val, sizeof(val), "%ld", budget);
+	knob_write(FAILSLAB "/space", val);
+	knob_write(FAILSLAB "/probability", "100");
+	knob_write("/proc/self/make-it-fail", "1");
+}
+
+static void xa_nodes_work(void)
+{
+	knob_write("/proc/self/make-it-fail", "0");
+	knob_write(FAILSLAB "/probability", "0");
+}
+
+/* hugetlb.2MB.<key> of cgroup @cg. */
+static long cg_huge(const char *cg, const char *key)
+{
+	char path[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), CGROUP "/%s/hugetlb.2MB.%s", cg, key);
+	f = fopen(path, "r");
+	CHECK(f && fscanf(f, "%ld", &v) == 1, "read %s", path);
+	fclose(f);
+	return v;
+}
+
+#define NOMEM_SHMEM	(64 * MB)
+#define NOMEM_HUGE	16	/* huge pages: more than one xarray node's worth */
+
+/*
+ * Retrieves that run out of memory part way change nothing and can be
+ * tried again: the page cache of the new file fails to grow (failslab on
+ * xarray nodes) while a shmem memfd, then a hugetlb memfd, is being
+ * filled; the folios already in it are taken out again, and the next
+ * retrieve gets every byte.  A hugetlb memfd is charged to the hugetlb
+ * cgroup of the retriever, as a fault would be: without room, ENOMEM.
+ */
+int memfd_nomem(int stage)
+{
+	long surp, total, radix_node = 577;	/* one node passes, not two */
+	int lu = open_lu(), s, fd, i;
+	char *map;
+
+	if (stage == 1) {
+		s = luo_create_session(lu, "nomem");
+		CHECK(s >= 0, "create session: %s", strerror(-s));
+		preserve_filled(s, NOMEM_SHMEM, 41, 1);
+		fd = memfd_create("huge", MFD_HUGETLB);
+		CHECK(fd >= 0 && !ftruncate(fd, NOMEM_HUGE * HUGE),
+		      "hugetlb memfd: %s", strerror(errno));
+		map = mmap(NULL, NOMEM_HUGE * HUGE, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, fd, 0);
+		CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
+		for (i = 0; i < NOMEM_HUGE; i++)
+			huge_fill(map, i, 42 + i);
+		munmap(map, NOMEM_HUGE * HUGE);
+		CHECK_RET(0, luo_preserve(s, fd, 2));
+		close(fd);
+		hold(lu);
+	}
+	s = luo_retrieve_session(lu, "nomem");
+	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+
+	/* shmem: the page cache fails after about 50 of its 261 nodes. */
+	xa_nodes_fail_after(50 * radix_node);
+	fd = luo_retrieve(s, 1);
+	xa_nodes_work();
+	CHECK(fd == -ENOMEM, "a retrieve without memory: %d", fd);
+	CHECK(luo_state_has("token 0x1 handler memfd-612-v2 state retrieve-failed"),
+	      "the memfd is not listed as a failed retrieve");
+	fd = luo_retrieve(s, 1);
+	CHECK(fd >= 0, "retrieve after running out of memory: %s", strerror(-fd));
+	CHECK(same(fd, 0, NOMEM_SHMEM, 41), "the shmem memfd changed");
+	close(fd);
+
+	/* hugetlb: first a cgroup without room for it. */
+	surp = mem_kb("HugePages_Surp:");
+	total = mem_kb("HugePages_Total:");
+	CHECK(!mount("none", CGROUP, "cgroup2", 0, NULL), "mount cgroup2: %s",
+	      strerror(errno));
+	cg_write("cgroup.subtree_control", "+hugetlb");
+	CHECK(!mkdir(CGROUP "/hlimit", 0755) && !mkdir(CGROUP "/hroom", 0755),
+	      "mkdir: %s", strerror(errno));
+	cg_write("hlimit/hugetlb.2MB.max", "16M");
+	CHECK(retrieve_enomem_in(s, 2, "hlimit"),
+	      "a retrieve without room in its hugetlb cgroup did not fail with ENOMEM");
+	CHECK(!cg_huge("hlimit", "current"), "the failed retrieve charged %ld bytes",
+	      cg_huge("hlimit", "current"));
+	CHECK(mem_kb("HugePages_Surp:") == surp, "the failed retrieve left surplus pages");
+
+	/* Then memory runs out after the first 8 pages went in. */
+	cg_enter("hroom");
+	xa_nodes_fail_after(radix_node);
+	fd = luo_retrieve(s, 2);
+	xa_nodes_work();
+	CHECK(fd == -ENOMEM, "a hugetlb retrieve without memory: %d", fd);
+	CHECK(mem_kb("HugePages_Surp:") == surp && mem_kb("HugePages_Total:") == total,
+	      "the failed retrieve left huge pages: Surp %ld, Total %ld",
+	      mem_kb("HugePages_Surp:"), mem_kb("HugePages_Total:"));
+	CHECK(!cg_huge("hroom", "current"), "the failed retrieve charged %ld bytes",
+	      cg_huge("hroom", "current"));
+
+	fd = luo_retrieve(s, 2);
+	CHECK(fd >= 0, "hugetlb retrieve after running out of memory: %s",
+	      strerror(-fd));
+	CHECK(cg_huge("hroom", "current") == (long)(NOMEM_HUGE * HUGE),
+	      "hugetlb cgroup charged %ld bytes, not %d huge pages",
+	      cg_huge("hroom", "current"), NOMEM_HUGE);
+	CHECK(mem_kb("HugePages_Surp:") == surp + NOMEM_HUGE, "not %d surplus pages",
+	      NOMEM_HUGE);
+	for (i = 0; i < NOMEM_HUGE; i++)
+		CHECK(same(fd, (off_t)i * HUGE, HUGE, 42 + i), "huge page %d changed", i);
+	close(fd);
+	CHECK_RET(0, luo_finish(s));
+	close(s);
+	cg_enter(".");
+	return 0;
+}
