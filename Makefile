@@ -207,7 +207,9 @@ define mkinitrd
 		for p in iommufd iommufd_fail_nth iommufd_map_file; do
 			echo "file /lu/bin/$$p $(T)/iommu/$$p 0755 0 0"
 		done
-		echo "file /lu/bin/vfio_edu_dma_test $(T)/vfio/vfio_edu_dma_test 0755 0 0"
+		for p in vfio_edu_dma_test vfio_edu_bench; do
+			echo "file /lu/bin/$$p $(T)/vfio/$$p 0755 0 0"
+		done
 		for t in $(TREE)/$(LU)/tests/*.sh; do
 			t=$${t##*/}
 			echo "file /lu/tests/$${t%.sh} $(TREE)/$(LU)/tests/$$t 0755 0 0"

@@ -10,7 +10,9 @@
 # memory once, and measures the tracker's metadata against the bound of
 # one bit per page.  Stage 2 reports how long its boot spent reserving the
 # preserved memory and times restoring it.  Stage 3 follows a kexec with
-# nothing preserved; the host harness measures both transitions.
+# nothing preserved (the host harness measures both transitions) and
+# times the device path: IOMMU_IOAS_MAP_FILE of a 1 GiB memfd against
+# IOMMU_IOAS_MAP of the same memory, and a HWPT replace.
 . /lu/lib.sh
 
 T=/sys/kernel/debug/kho_test
@@ -58,6 +60,10 @@ case $1 in
 	exit $LU_NEXT_STAGE
 	;;
 3)
+	# The device path: IOMMU_IOAS_MAP_FILE against IOMMU_IOAS_MAP, and
+	# a HWPT replace, on edu with VT-d (tools/testing/selftests/vfio).
+	vfio_edu_bench > /tmp/bench || fail "vfio_edu_bench failed"
+	while read -r line; do echo "$line" > "$LU_RES"; done < /tmp/bench
 	exit $KSFT_PASS
 	;;
 esac
