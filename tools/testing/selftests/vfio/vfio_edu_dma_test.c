@@ -214,6 +214,23 @@ TEST_F(edu, unmap_then_remap)
  * faults, and the harness counts it.  detach_blocks_dma shows the witness
  * catches such a gap.
  */
+/* Move @dev between two HWPTs until its DMA is done; counts the moves */
+static int replace_until_done(struct vfio_pci_device *dev,
+			      const uint32_t *hwpts, uint32_t *cur,
+			      unsigned int *replaces)
+{
+	int ret;
+
+	while (edu_dma_busy(dev)) {
+		*cur ^= 1;
+		ret = vfio_pci_device_attach(dev, hwpts[*cur]);
+		if (ret)
+			return ret;
+		(*replaces)++;
+	}
+	return 0;
+}
+
 TEST_F(edu, replace_while_dma_pending)
 {
 	uint32_t hwpts[2] = { self->hwpt_id }, cur = 0;
@@ -227,19 +244,11 @@ TEST_F(edu, replace_while_dma_pending)
 
 		fill(self->mem + src, COPY, 10 + round);
 		ASSERT_EQ(0, edu_dma_start(&self->dev, IOVA + src, COPY, false));
-		while (edu_dma_busy(&self->dev)) {
-			cur ^= 1;
-			ASSERT_EQ(0, vfio_pci_device_attach(&self->dev,
-							    hwpts[cur]));
-			replaces++;
-		}
+		ASSERT_EQ(0, replace_until_done(&self->dev, hwpts, &cur,
+						&replaces));
 		ASSERT_EQ(0, edu_dma_start(&self->dev, IOVA + dst, COPY, true));
-		while (edu_dma_busy(&self->dev)) {
-			cur ^= 1;
-			ASSERT_EQ(0, vfio_pci_device_attach(&self->dev,
-							    hwpts[cur]));
-			replaces++;
-		}
+		ASSERT_EQ(0, replace_until_done(&self->dev, hwpts, &cur,
+						&replaces));
 		ASSERT_EQ(0, memcmp(self->mem + src, self->mem + dst, COPY));
 	}
 	TH_LOG("%u replaces while 12 DMAs were pending", replaces);
