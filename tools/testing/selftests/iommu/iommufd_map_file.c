@@ -533,4 +533,115 @@ TEST_F(map_file, memlock_limit)
 	check_unchanged();
 }
 
+/* A writable mapping counts as a writable shared mmap for F_SEAL_WRITE */
+TEST_F(map_file, write_seal_waits_for_writable_mappings)
+{
+	__u64 iova = self->iova;
+
+	ASSERT_EQ(0, munmap(self->map, self->size));
+	self->map = MAP_FAILED;
+	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd, 0,
+			      self->size, &iova, FIXED));
+	ASSERT_EQ(-1, fcntl(self->mfd, F_ADD_SEALS, F_SEAL_WRITE));
+	ASSERT_EQ(EBUSY, errno);
+	test_ioctl_ioas_unmap(iova, self->size);
+	ASSERT_EQ(0, fcntl(self->mfd, F_ADD_SEALS, F_SEAL_WRITE));
+	EXPECT_ERRNO(EPERM, map_file(self->fd, self->ioas_id, self->mfd, 0,
+				     self->size, &iova, FIXED));
+	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd, 0,
+			      self->size, &iova, IOMMU_IOAS_MAP_READABLE |
+			      IOMMU_IOAS_MAP_FIXED_IOVA));
+	test_ioctl_ioas_unmap(iova, self->size);
+	check_unchanged();
+}
+
+/* DMA may read only what the caller may read */
+TEST_F(map_file, read_permission)
+{
+	__u64 iova = self->iova;
+	char path[64];
+	int wo;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", self->mfd);
+	wo = open(path, O_WRONLY);
+	ASSERT_LE(0, wo);
+	EXPECT_ERRNO(EACCES, map_file(self->fd, self->ioas_id, wo, 0,
+				      self->size, &iova, FIXED));
+	check_unchanged();
+	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, wo, 0, self->size,
+			      &iova, IOMMU_IOAS_MAP_WRITEABLE |
+			      IOMMU_IOAS_MAP_FIXED_IOVA));
+	test_ioctl_ioas_unmap(iova, self->size);
+	close(wo);
+	check_unchanged();
+}
+
+/* Pages are pinned whole: a range ending in a partial last page is refused */
+TEST_F(map_file, partial_last_page)
+{
+	__u64 iova = self->iova;
+
+	if (variant->hugetlb) {
+		/* hugetlbfs has no partial pages to begin with */
+		ASSERT_EQ(-1, ftruncate(self->mfd, self->size - 100));
+		return;
+	}
+	ASSERT_EQ(0, munmap(self->map, self->size));
+	self->map = MAP_FAILED;
+	ASSERT_EQ(0, ftruncate(self->mfd, self->size - 100));
+	EXPECT_ERRNO(EINVAL, map_file(self->fd, self->ioas_id, self->mfd, 0,
+				      self->size - 100, &iova,
+				      IOMMU_IOAS_MAP_READABLE |
+				      IOMMU_IOAS_MAP_FIXED_IOVA));
+	check_unchanged();
+	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd, 0,
+			      self->size - self->page, &iova, FIXED));
+	test_ioctl_ioas_unmap(iova, self->size - self->page);
+	check_unchanged();
+}
+
+/*
+ * The mapping does not need the process that made it: a child maps the
+ * memfd and exits, then a new domain (or an access) pins its pages.
+ */
+TEST_F(map_file, outlives_the_process)
+{
+	__u32 stdev2, hwpt2, access_id;
+	__u64 iova = self->iova;
+	struct iommu_test_cmd rw = {
+		.size = sizeof(rw),
+		.op = IOMMU_TEST_OP_ACCESS_RW,
+		.access_rw = { .iova = self->iova + 3 * self->page,
+			       .length = 32 },
+	};
+	char buf[32];
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(map_file(self->fd, self->ioas_id, self->mfd, 0,
+			       self->size, &iova, FIXED) ? 1 : 0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+
+	test_cmd_mock_domain(self->ioas_id, &stdev2, &hwpt2, NULL);
+	if (variant->domain) {
+		self->hwpt_id = hwpt2;
+		check_domain(0, iova, self->size);
+	}
+	test_cmd_create_access(self->ioas_id, &access_id, 0);
+	rw.id = access_id;
+	rw.access_rw.uptr = (uintptr_t)buf;
+	ASSERT_EQ(0, ioctl(self->fd, _IOMMU_TEST_CMD(IOMMU_TEST_OP_ACCESS_RW),
+			   &rw));
+	ASSERT_EQ('a' + 3, buf[0]);
+	test_cmd_destroy_access(access_id);
+	test_ioctl_destroy(stdev2);
+	test_ioctl_ioas_unmap(iova, self->size);
+	check_unchanged();
+}
+
 TEST_HARNESS_MAIN

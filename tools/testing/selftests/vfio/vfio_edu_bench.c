@@ -23,8 +23,8 @@
 
 #include "vfio_util.h"
 
-#define GIB		(1UL << 30)
-#define IOVA		(1UL << 32)
+#define GIB		(1024UL * 1024 * 1024)
+#define IOVA		(4 * GIB)	/* above what edu reaches: no DMA here */
 #define ROUNDS		5
 #define REPLACES	400
 
