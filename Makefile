@@ -204,7 +204,7 @@ define mkinitrd
 		for p in lu_kexec luo_api luo_kexec; do
 			echo "file /lu/bin/$$p $(T)/liveupdate/$$p 0755 0 0"
 		done
-		for p in iommufd iommufd_fail_nth iommufd_map_file; do
+		for p in iommufd iommufd_fail_nth iommufd_map_file iommufd_lu_mark; do
 			echo "file /lu/bin/$$p $(T)/iommu/$$p 0755 0 0"
 		done
 		for p in vfio_edu_dma_test vfio_edu_bench; do
