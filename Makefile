@@ -230,10 +230,11 @@ initrd: $(B)/initrd.cpio
 # ---------------------------------------------------------------------------
 # check-configs: the series built in other configurations (series off, KHO
 # without LUO, no debugfs/memcg/hugetlbfs/THP/KUnit, vfio-pci and iommufd
-# as modules); not part of check, it builds four kernels.
+# as modules); not part of check, it builds four kernels (CONFIGS="lean
+# modules" builds only those).
 # ---------------------------------------------------------------------------
 check-configs: $(B)/.assembled
-	.ci/check-configs $(TREE) $(B)/configs $(JOBS)
+	.ci/check-configs $(TREE) $(B)/configs $(JOBS) $(CONFIGS)
 
 # ---------------------------------------------------------------------------
 # The series as git format-patch output, and its checks.
