@@ -327,8 +327,6 @@ void vfio_pci_device_close(struct vfio_pci_device *dev)
 	if (dev->bar0)
 		munmap(dev->bar0, dev->bar0_size);
 	dev->bar0 = NULL;
-	free(dev->driver_data);
-	dev->driver_data = NULL;
 	if (dev->fd >= 0)
 		close(dev->fd);
 	dev->fd = -1;

@@ -24,7 +24,6 @@
  * @bar0: BAR0 mapped, or NULL
  * @bar0_size: size of the mapping
  * @driver: the test device driver that runs its DMA, or NULL
- * @driver_data: that driver's state
  */
 struct vfio_pci_device {
 	char bdf[16];
@@ -34,7 +33,6 @@ struct vfio_pci_device {
 	void *bar0;
 	size_t bar0_size;
 	const struct vfio_dma_driver *driver;
-	void *driver_data;
 };
 
 /**
