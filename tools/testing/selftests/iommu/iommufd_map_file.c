@@ -6,9 +6,10 @@
  * and a hugetlb one, and with the temporary memory iommufd pins with cut
  * to a few bytes, so that a range is pinned a couple of folios at a time:
  * what the mock domain maps is the memfd's pages; holes are filled when
- * the pages are pinned; every errno leaves nothing mapped and nothing
- * pinned; copy, access, partial unmap and accounting behave as for a user
- * VA mapping; and every pin taken is released.
+ * the pages are pinned, and fallocated pages read as zeroes; every errno
+ * leaves nothing mapped and nothing pinned; copy, access, partial unmap
+ * and accounting behave as for a user VA mapping; and every pin taken is
+ * released.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
@@ -253,6 +254,58 @@ TEST_F(map_file, hole_is_filled)
 	}
 	test_ioctl_ioas_unmap(iova, self->page);
 	check_unchanged();
+}
+
+/*
+ * A device reads zeroes from pages fallocate() allocated and nobody has
+ * written or read yet, never what the page held before: page 9 is written,
+ * punched out (its page freed) and fallocated again, page 5 is a hole.
+ * Read through an access before anything touches the memfd's mapping.
+ */
+TEST_F(map_file, fallocated_pages_read_as_zero)
+{
+	__u64 iova = self->iova;
+	unsigned int pages[] = { 5, 9 };
+	__u32 access_id;
+	char *buf, *zero;
+
+	buf = malloc(PAGE_SIZE);
+	zero = calloc(1, PAGE_SIZE);
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, zero);
+	for (unsigned int i = 0; i < 2; i++)
+		ASSERT_EQ(0, fallocate(self->mfd, FALLOC_FL_PUNCH_HOLE |
+				       FALLOC_FL_KEEP_SIZE,
+				       pages[i] * self->page, self->page));
+	ASSERT_EQ(0, fallocate(self->mfd, FALLOC_FL_KEEP_SIZE,
+			       9 * self->page, self->page));
+
+	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd, 0,
+			      self->size, &iova, FIXED));
+	test_cmd_create_access(self->ioas_id, &access_id, 0);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct iommu_test_cmd rw = {
+			.size = sizeof(rw),
+			.op = IOMMU_TEST_OP_ACCESS_RW,
+			.id = access_id,
+			.access_rw = { .iova = iova + pages[i] * self->page,
+				       .length = PAGE_SIZE,
+				       .uptr = (uintptr_t)buf },
+		};
+
+		memset(buf, 'X', PAGE_SIZE);
+		ASSERT_EQ(0, ioctl(self->fd,
+				   _IOMMU_TEST_CMD(IOMMU_TEST_OP_ACCESS_RW),
+				   &rw));
+		ASSERT_EQ(0, memcmp(buf, zero, PAGE_SIZE));
+	}
+	/* The pages around them are still the memfd's */
+	check_domain(0, iova, self->size);
+	test_cmd_destroy_access(access_id);
+	test_ioctl_ioas_unmap(iova, self->size);
+	check_unchanged();
+	free(buf);
+	free(zero);
 }
 
 /* The mapping holds the file: the memfd may be closed and unmapped */
