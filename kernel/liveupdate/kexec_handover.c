@@ -756,7 +756,8 @@ early_param("kho_debug_fail", kho_parse_debug_fail);
 /*
  * Whether the @nth memblock call of boot intake step @step ("populate",
  * "reserve") is to fail: kho_debug_fail=STEP makes the second one fail,
- * or the first if there is only one.
+ * or the first if there is only one.  "scratch": @nth is the depth of a
+ * scratch request plus one, and requests that are not halves fail.
  */
 static bool __init kho_debug_fail(const char *step, unsigned long nth)
 {
@@ -1278,19 +1279,15 @@ static void __init kho_reserved_sizes(void)
 /*
  * Set an area of @size bytes aside in [@start, @end) on node @nid (any node
  * for NUMA_NO_NODE), falling back to anywhere in that range, then to any
- * place at all.  Return: 0, or -ENOMEM.
+ * place at all.  Return: its base, or 0.
  */
-static int __init kho_scratch_add(phys_addr_t size, phys_addr_t start,
-				  phys_addr_t end, int nid)
+static phys_addr_t __init kho_scratch_alloc(phys_addr_t size,
+					    phys_addr_t start,
+					    phys_addr_t end, int nid)
 {
 	const phys_addr_t align = PAGE_SIZE << pageblock_order;
 	phys_addr_t base;
 
-	size = round_up(size, align);
-	if (!size)
-		return 0;
-	if (kho_nr_scratch == KHO_MAX_SCRATCH)
-		return -ENOMEM;
 	base = memblock_alloc_range_nid(size, align, start, end, nid, true);
 	if (!base && nid != NUMA_NO_NODE)
 		base = memblock_alloc_range_nid(size, align, start, end,
@@ -1299,15 +1296,57 @@ static int __init kho_scratch_add(phys_addr_t size, phys_addr_t start,
 		base = memblock_alloc_range_nid(size, align, 0,
 						MEMBLOCK_ALLOC_ACCESSIBLE,
 						NUMA_NO_NODE, false);
-	if (!base) {
-		pr_warn("cannot set %pa bytes of scratch aside, KHO disabled\n",
-			&size);
-		return -ENOMEM;
+	return base;
+}
+
+/*
+ * Set @size bytes of scratch aside, as kho_scratch_alloc() places them.
+ * If no free range is that large, which happens after a kexec whose
+ * handover was refused (the new kernel and its initrd sit in the middle of
+ * the previous kernel's scratch, and a refusal leaves that scratch
+ * unused), the request is split in two halves, each placed the same way,
+ * for as long as there are areas left; @depth counts the splits.
+ * kho_debug_fail=scratch makes every request that is not a half fail, as
+ * when no free range is large enough.  Return: 0, or -ENOMEM.
+ */
+static int __init __kho_scratch_add(phys_addr_t size, phys_addr_t start,
+				    phys_addr_t end, int nid,
+				    unsigned int depth)
+{
+	const phys_addr_t align = PAGE_SIZE << pageblock_order;
+	phys_addr_t base, half;
+	int err;
+
+	size = round_up(size, align);
+	if (!size)
+		return 0;
+	if (kho_nr_scratch == KHO_MAX_SCRATCH)
+		goto out_nomem;
+	base = kho_debug_fail("scratch", depth + 1) ? 0 :
+	       kho_scratch_alloc(size, start, end, nid);
+	if (base) {
+		kho_scratch[kho_nr_scratch].addr = base;
+		kho_scratch[kho_nr_scratch].size = size;
+		kho_nr_scratch++;
+		return 0;
 	}
-	kho_scratch[kho_nr_scratch].addr = base;
-	kho_scratch[kho_nr_scratch].size = size;
-	kho_nr_scratch++;
-	return 0;
+	if (size == align || kho_nr_scratch + 2 > KHO_MAX_SCRATCH)
+		goto out_nomem;
+	half = round_up(size / 2, align);
+	err = __kho_scratch_add(half, start, end, nid, depth + 1);
+	return err ? err :
+	       __kho_scratch_add(size - half, start, end, nid, depth + 1);
+
+out_nomem:
+	pr_warn("cannot set %pa bytes of scratch aside, KHO disabled\n",
+		&size);
+	return -ENOMEM;
+}
+
+static int __init kho_scratch_add(phys_addr_t size, phys_addr_t start,
+				  phys_addr_t end, int nid)
+{
+	return __kho_scratch_add(size, start, end, nid, 0);
 }
 
 /* The areas: per node, or as kho_scratch=L,G,N says. */

@@ -22,9 +22,10 @@
 /*
  * Most scratch areas a kernel takes from the previous one: two per node
  * (below and above the low-memory limit), or two and one per node as
- * kho_scratch= sizes them.
+ * kho_scratch= sizes them; and 14 more for requests that no free range
+ * fits, which are split (kho_scratch_add()).
  */
-#define KHO_MAX_SCRATCH		(2 * MAX_NUMNODES + 2)
+#define KHO_MAX_SCRATCH		(2 * MAX_NUMNODES + 16)
 
 unsigned int kho_scratch_count(u64 size);
 
