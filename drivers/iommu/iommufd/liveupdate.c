@@ -26,8 +26,11 @@
 #include "io_pagetable.h"
 #include "iommufd_private.h"
 
-/* Serializes marks, so that two cannot take the same token */
-static DEFINE_MUTEX(iommufd_lu_mark_lock);
+/*
+ * Serializes marks, so that two cannot take the same token, and the
+ * preserve of an iommufd against them (liveupdate_file.c)
+ */
+DEFINE_MUTEX(iommufd_lu_mark_lock);
 
 /* Whether another HWPT of @ictx is marked under @token */
 static bool iommufd_lu_token_used(struct iommufd_ctx *ictx, u64 token)
