@@ -204,10 +204,11 @@ define mkinitrd
 		for p in lu_kexec luo_api luo_kexec; do
 			echo "file /lu/bin/$$p $(T)/liveupdate/$$p 0755 0 0"
 		done
-		for p in iommufd iommufd_fail_nth iommufd_map_file iommufd_lu_mark; do
+		for p in iommufd iommufd_fail_nth iommufd_map_file iommufd_lu_mark \
+				iommufd_lu_preserve; do
 			echo "file /lu/bin/$$p $(T)/iommu/$$p 0755 0 0"
 		done
-		for p in vfio_edu_dma_test vfio_edu_bench; do
+		for p in vfio_edu_dma_test vfio_edu_bench vfio_lu_kexec; do
 			echo "file /lu/bin/$$p $(T)/vfio/$$p 0755 0 0"
 		done
 		for t in $(TREE)/$(LU)/tests/*.sh; do
