@@ -216,7 +216,10 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 enum { MEMFD_LUO_CORRUPT_NONE, MEMFD_LUO_CORRUPT_INDEX, MEMFD_LUO_CORRUPT_COUNT };
 
 static const char * const memfd_luo_corrupt_names[] = { "none", "index", "count" };
-static int memfd_luo_corrupt;
+static struct liveupdate_test_knob memfd_luo_corrupt = {
+	.modes = memfd_luo_corrupt_names,
+	.nr_modes = ARRAY_SIZE(memfd_luo_corrupt_names),
+};
 
 static void memfd_luo_break(struct memfd_luo_out *out)
 {
@@ -225,7 +228,7 @@ static void memfd_luo_break(struct memfd_luo_out *out)
 
 	if (main->nr < 2)
 		return;
-	switch (memfd_luo_corrupt) {
+	switch (memfd_luo_corrupt.mode) {
 	case MEMFD_LUO_CORRUPT_INDEX:
 		main->recs[i].index = main->recs[i - 1].index;
 		pr_warn("test: record %lu of %lu made malformed\n", i, main->nr);
@@ -237,34 +240,14 @@ static void memfd_luo_break(struct memfd_luo_out *out)
 	default:
 		return;
 	}
-	memfd_luo_corrupt = MEMFD_LUO_CORRUPT_NONE;
+	memfd_luo_corrupt.mode = MEMFD_LUO_CORRUPT_NONE;
 }
-
-static ssize_t memfd_luo_corrupt_write(struct file *file,
-				       const char __user *ubuf, size_t len,
-				       loff_t *ppos)
-{
-	char buf[16] = {};
-	int mode;
-
-	if (len >= sizeof(buf) || copy_from_user(buf, ubuf, len))
-		return -EINVAL;
-	mode = sysfs_match_string(memfd_luo_corrupt_names, buf);
-	if (mode < 0)
-		return mode;
-	memfd_luo_corrupt = mode;
-	return len;
-}
-
-static const struct file_operations memfd_luo_corrupt_fops = {
-	.write = memfd_luo_corrupt_write,
-};
 
 static void __init memfd_luo_debugfs(void)
 {
-	debugfs_create_file("corrupt", 0200,
-			    debugfs_create_dir("memfd_luo", NULL), NULL,
-			    &memfd_luo_corrupt_fops);
+	liveupdate_test_knob_create("corrupt",
+				    debugfs_create_dir("memfd_luo", NULL),
+				    &memfd_luo_corrupt);
 }
 #else
 static void memfd_luo_break(struct memfd_luo_out *out) { }

@@ -203,6 +203,28 @@ int liveupdate_get_token_outgoing(struct liveupdate_session *session,
 int liveupdate_get_file_incoming(struct liveupdate_session *session,
 				 u64 token, struct file **filep);
 
+#ifdef CONFIG_LIVEUPDATE_TEST
+struct dentry;
+
+/**
+ * struct liveupdate_test_knob - a test mode chosen by name (LIVEUPDATE_TEST)
+ * @modes: the names of the modes; mode 0 means none
+ * @nr_modes: how many
+ * @mode: the mode chosen; its user sets it back to 0 once it has used it
+ *
+ * For the tests of malformed handover data: LUO and each file handler
+ * break what they hand over in ways a knob of this kind names.
+ */
+struct liveupdate_test_knob {
+	const char * const *modes;
+	unsigned int nr_modes;
+	int mode;
+};
+
+void liveupdate_test_knob_create(const char *name, struct dentry *parent,
+				 struct liveupdate_test_knob *knob);
+#endif
+
 #else /* !CONFIG_LIVEUPDATE */
 
 static inline bool liveupdate_enabled(void) { return false; }

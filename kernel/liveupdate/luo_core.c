@@ -328,7 +328,10 @@ static const char * const luo_corrupt_names[] = {
 	"none", "version", "chain", "handler",
 };
 
-static int luo_corrupt;
+static struct liveupdate_test_knob luo_corrupt_knob = {
+	.modes = luo_corrupt_names,
+	.nr_modes = ARRAY_SIZE(luo_corrupt_names),
+};
 
 /* The first entry of the block at @phys. */
 static void *luo_first_entry(u64 phys)
@@ -338,10 +341,11 @@ static void *luo_first_entry(u64 phys)
 
 static void luo_corrupt_handover(struct luo_ser *ser)
 {
+	int mode = READ_ONCE(luo_corrupt_knob.mode);
 	struct luo_session_ser *session;
 	struct luo_file_ser *file;
 
-	switch (luo_corrupt) {
+	switch (mode) {
 	case LUO_CORRUPT_VERSION:
 		ser->compatible[strlen(ser->compatible) - 1] = '0';
 		break;
@@ -363,7 +367,7 @@ static void luo_corrupt_handover(struct luo_ser *ser)
 		return;
 	}
 	pr_warn("test: corrupting the outgoing handover (%s)\n",
-		luo_corrupt_names[luo_corrupt]);
+		luo_corrupt_names[mode]);
 }
 #else
 static inline void luo_corrupt_handover(struct luo_ser *ser) { }
@@ -546,20 +550,24 @@ static int luo_state_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(luo_state);
 
 #ifdef CONFIG_LIVEUPDATE_TEST
-static int luo_corrupt_show(struct seq_file *m, void *v)
+static int luo_test_knob_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "%s\n", luo_corrupt_names[luo_corrupt]);
+	struct liveupdate_test_knob *knob = m->private;
+
+	seq_printf(m, "%s\n", knob->modes[knob->mode]);
 	return 0;
 }
 
-static int luo_corrupt_open(struct inode *inode, struct file *file)
+static int luo_test_knob_open(struct inode *inode, struct file *file)
 {
-	return single_open(file, luo_corrupt_show, NULL);
+	return single_open(file, luo_test_knob_show, inode->i_private);
 }
 
-static ssize_t luo_corrupt_write(struct file *file, const char __user *ubuf,
-				 size_t count, loff_t *ppos)
+static ssize_t luo_test_knob_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
 {
+	struct liveupdate_test_knob *knob =
+		((struct seq_file *)file->private_data)->private;
 	char buf[16];
 	int mode;
 
@@ -568,21 +576,37 @@ static ssize_t luo_corrupt_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
 	buf[count] = '\0';
-	mode = sysfs_match_string(luo_corrupt_names, buf);
+	mode = __sysfs_match_string(knob->modes, knob->nr_modes, buf);
 	if (mode < 0)
 		return mode;
-	luo_corrupt = mode;
+	WRITE_ONCE(knob->mode, mode);
 	return count;
 }
 
-static const struct file_operations luo_corrupt_fops = {
+static const struct file_operations luo_test_knob_fops = {
 	.owner = THIS_MODULE,
-	.open = luo_corrupt_open,
+	.open = luo_test_knob_open,
 	.read = seq_read,
 	.llseek = seq_lseek,
 	.release = single_release,
-	.write = luo_corrupt_write,
+	.write = luo_test_knob_write,
 };
+
+/**
+ * liveupdate_test_knob_create - a debugfs file that chooses a test mode
+ * @name: the file's name
+ * @parent: its debugfs directory
+ * @knob: the modes, and where the choice goes; it must outlive the file
+ *
+ * Reading the file gives the mode's name; writing a name chooses it, and
+ * anything else fails with EINVAL.
+ */
+void liveupdate_test_knob_create(const char *name, struct dentry *parent,
+				 struct liveupdate_test_knob *knob)
+{
+	debugfs_create_file(name, 0600, parent, knob, &luo_test_knob_fops);
+}
+EXPORT_SYMBOL_GPL(liveupdate_test_knob_create);
 #endif
 
 static int __init luo_debugfs_init(void)
@@ -594,7 +618,7 @@ static int __init luo_debugfs_init(void)
 	dir = debugfs_create_dir("liveupdate", NULL);
 	debugfs_create_file("state", 0400, dir, NULL, &luo_state_fops);
 #ifdef CONFIG_LIVEUPDATE_TEST
-	debugfs_create_file("corrupt", 0600, dir, NULL, &luo_corrupt_fops);
+	liveupdate_test_knob_create("corrupt", dir, &luo_corrupt_knob);
 #endif
 	return 0;
 }

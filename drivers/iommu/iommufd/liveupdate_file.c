@@ -41,8 +41,6 @@
 #include <linux/liveupdate.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
-#include <linux/string.h>
-#include <linux/uaccess.h>
 
 #include "io_pagetable.h"
 #include "iommufd_private.h"
@@ -321,12 +319,15 @@ enum {
 static const char * const iommufd_lu_corrupt_names[] = {
 	"none", "count", "area"
 };
-static int iommufd_lu_corrupt;
+static struct liveupdate_test_knob iommufd_lu_corrupt = {
+	.modes = iommufd_lu_corrupt_names,
+	.nr_modes = ARRAY_SIZE(iommufd_lu_corrupt_names),
+};
 static struct dentry *iommufd_lu_debugfs;
 
 static void iommufd_lu_break(struct iommufd_lu_ser *ser)
 {
-	switch (iommufd_lu_corrupt) {
+	switch (iommufd_lu_corrupt.mode) {
 	case IOMMUFD_LU_CORRUPT_COUNT:
 		ser->nr_areas += BIT_ULL(58);
 		break;
@@ -339,36 +340,15 @@ static void iommufd_lu_break(struct iommufd_lu_ser *ser)
 		return;
 	}
 	pr_warn("test: record made malformed (%s)\n",
-		iommufd_lu_corrupt_names[iommufd_lu_corrupt]);
-	iommufd_lu_corrupt = IOMMUFD_LU_CORRUPT_NONE;
+		iommufd_lu_corrupt_names[iommufd_lu_corrupt.mode]);
+	iommufd_lu_corrupt.mode = IOMMUFD_LU_CORRUPT_NONE;
 }
-
-static ssize_t iommufd_lu_corrupt_write(struct file *file,
-					const char __user *ubuf, size_t len,
-					loff_t *ppos)
-{
-	char buf[16] = {};
-	int mode;
-
-	if (len >= sizeof(buf) || copy_from_user(buf, ubuf, len))
-		return -EINVAL;
-	mode = sysfs_match_string(iommufd_lu_corrupt_names, buf);
-	if (mode < 0)
-		return mode;
-	iommufd_lu_corrupt = mode;
-	return len;
-}
-
-static const struct file_operations iommufd_lu_corrupt_fops = {
-	.owner = THIS_MODULE,
-	.write = iommufd_lu_corrupt_write,
-};
 
 static void iommufd_lu_debugfs_init(void)
 {
 	iommufd_lu_debugfs = debugfs_create_dir("iommufd_lu", NULL);
-	debugfs_create_file("corrupt", 0200, iommufd_lu_debugfs, NULL,
-			    &iommufd_lu_corrupt_fops);
+	liveupdate_test_knob_create("corrupt", iommufd_lu_debugfs,
+				    &iommufd_lu_corrupt);
 }
 
 static void iommufd_lu_debugfs_exit(void)
