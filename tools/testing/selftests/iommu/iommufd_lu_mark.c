@@ -15,29 +15,11 @@
 #define RW	(IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
 #define FIXED	(RW | IOMMU_IOAS_MAP_FIXED_IOVA)
 
-static int mark(int fd, __u32 hwpt_id, __u64 token)
-{
-	struct iommu_hwpt_lu_mark_preserve cmd = {
-		.size = sizeof(cmd),
-		.hwpt_id = hwpt_id,
-		.hwpt_token = token,
-	};
-
-	return ioctl(fd, IOMMU_HWPT_LIVEUPDATE_MARK_PRESERVE, &cmd);
-}
-
+/* The memfd at @iova, from its start */
 static int map_file(int fd, __u32 ioas_id, int mfd, __u64 length, __u64 iova)
 {
-	struct iommu_ioas_map_file cmd = {
-		.size = sizeof(cmd),
-		.flags = FIXED,
-		.ioas_id = ioas_id,
-		.fd = mfd,
-		.length = length,
-		.iova = iova,
-	};
-
-	return ioctl(fd, IOMMU_IOAS_MAP_FILE, &cmd);
+	return _test_ioctl_ioas_map_file(fd, ioas_id, mfd, 0, length, &iova,
+					 FIXED);
 }
 
 /* A memfd of NPAGES pages, written, with @seals */
@@ -97,7 +79,7 @@ FIXTURE_TEARDOWN(lu_mark)
 /* A HWPT mapping only a memfd that cannot change size can be marked */
 TEST_F(lu_mark, sealed_memfd_is_marked)
 {
-	ASSERT_EQ(0, mark(self->fd, self->hwpt_id, 0x1234));
+	ASSERT_EQ(0, _test_cmd_hwpt_lu_mark(self->fd, self->hwpt_id, 0x1234));
 }
 
 /* An empty IOAS has nothing that could not be preserved */
@@ -107,7 +89,7 @@ TEST_F(lu_mark, empty_ioas_is_marked)
 
 	test_ioctl_ioas_alloc(&ioas2);
 	test_cmd_hwpt_alloc(self->device_id, ioas2, 0, &hwpt2);
-	ASSERT_EQ(0, mark(self->fd, hwpt2, 1));
+	ASSERT_EQ(0, _test_cmd_hwpt_lu_mark(self->fd, hwpt2, 1));
 }
 
 /* Tokens are unique in an iommufd; a HWPT is marked once */
@@ -116,11 +98,13 @@ TEST_F(lu_mark, tokens)
 	__u32 hwpt2;
 
 	test_cmd_hwpt_alloc(self->device_id, self->ioas_id, 0, &hwpt2);
-	ASSERT_EQ(0, mark(self->fd, self->hwpt_id, 7));
-	EXPECT_ERRNO(EADDRINUSE, mark(self->fd, hwpt2, 7));
-	EXPECT_ERRNO(EALREADY, mark(self->fd, self->hwpt_id, 8));
-	EXPECT_ERRNO(EALREADY, mark(self->fd, self->hwpt_id, 7));
-	ASSERT_EQ(0, mark(self->fd, hwpt2, 8));
+	ASSERT_EQ(0, _test_cmd_hwpt_lu_mark(self->fd, self->hwpt_id, 7));
+	EXPECT_ERRNO(EADDRINUSE, _test_cmd_hwpt_lu_mark(self->fd, hwpt2, 7));
+	EXPECT_ERRNO(EALREADY, _test_cmd_hwpt_lu_mark(self->fd, self->hwpt_id,
+						      8));
+	EXPECT_ERRNO(EALREADY, _test_cmd_hwpt_lu_mark(self->fd, self->hwpt_id,
+						      7));
+	ASSERT_EQ(0, _test_cmd_hwpt_lu_mark(self->fd, hwpt2, 8));
 }
 
 /* Another iommufd has tokens of its own */
@@ -134,20 +118,24 @@ TEST_F(lu_mark, tokens_per_iommufd)
 	ASSERT_EQ(0, _test_cmd_mock_domain(fd2, ioas2, &stdev2, &auto2, &dev2));
 	ASSERT_EQ(0, _test_cmd_hwpt_alloc(fd2, dev2, ioas2, 0, 0, &hwpt2,
 					  IOMMU_HWPT_DATA_NONE, NULL, 0));
-	ASSERT_EQ(0, mark(self->fd, self->hwpt_id, 9));
-	ASSERT_EQ(0, mark(fd2, hwpt2, 9));
+	ASSERT_EQ(0, _test_cmd_hwpt_lu_mark(self->fd, self->hwpt_id, 9));
+	ASSERT_EQ(0, _test_cmd_hwpt_lu_mark(fd2, hwpt2, 9));
 	close(fd2);
 }
 
 /* Only paging HWPTs that userspace allocated */
 TEST_F(lu_mark, wrong_objects)
 {
-	EXPECT_ERRNO(ENOENT, mark(self->fd, self->ioas_id, 1));
-	EXPECT_ERRNO(ENOENT, mark(self->fd, self->hwpt_id + 1000, 1));
-	EXPECT_ERRNO(ENOENT, mark(self->fd, self->device_id, 1));
-	EXPECT_ERRNO(EINVAL, mark(self->fd, self->auto_hwpt_id, 1));
+	EXPECT_ERRNO(ENOENT, _test_cmd_hwpt_lu_mark(self->fd, self->ioas_id,
+						    1));
+	EXPECT_ERRNO(ENOENT, _test_cmd_hwpt_lu_mark(self->fd,
+						    self->hwpt_id + 1000, 1));
+	EXPECT_ERRNO(ENOENT, _test_cmd_hwpt_lu_mark(self->fd, self->device_id,
+						    1));
+	EXPECT_ERRNO(EINVAL, _test_cmd_hwpt_lu_mark(self->fd,
+						    self->auto_hwpt_id, 1));
 	/* Nothing was marked: the token and the IOAS are free */
-	ASSERT_EQ(0, mark(self->fd, self->hwpt_id, 1));
+	ASSERT_EQ(0, _test_cmd_hwpt_lu_mark(self->fd, self->hwpt_id, 1));
 }
 
 /* Memory that would not survive the kexec as it is: EINVAL, no change */
@@ -164,7 +152,8 @@ TEST_F(lu_mark, unpreservable_mappings)
 		ASSERT_LE(0, mfd);
 		ASSERT_EQ(0, map_file(self->fd, self->ioas_id, mfd,
 				      NPAGES * PAGE_SIZE, iova));
-		EXPECT_ERRNO(EINVAL, mark(self->fd, self->hwpt_id, 5));
+		EXPECT_ERRNO(EINVAL, _test_cmd_hwpt_lu_mark(self->fd,
+							    self->hwpt_id, 5));
 		/* Not frozen: it can be unmapped */
 		test_ioctl_ioas_unmap(iova, NPAGES * PAGE_SIZE);
 		close(mfd);
@@ -174,11 +163,12 @@ TEST_F(lu_mark, unpreservable_mappings)
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, anon);
 	test_ioctl_ioas_map_fixed(anon, NPAGES * PAGE_SIZE, iova);
-	EXPECT_ERRNO(EINVAL, mark(self->fd, self->hwpt_id, 5));
+	EXPECT_ERRNO(EINVAL, _test_cmd_hwpt_lu_mark(self->fd, self->hwpt_id,
+						    5));
 	test_ioctl_ioas_unmap(iova, NPAGES * PAGE_SIZE);
 	munmap(anon, NPAGES * PAGE_SIZE);
 
-	ASSERT_EQ(0, mark(self->fd, self->hwpt_id, 5));
+	ASSERT_EQ(0, _test_cmd_hwpt_lu_mark(self->fd, self->hwpt_id, 5));
 }
 
 /* A marked HWPT's IOAS keeps its mappings: map, unmap, copy in: EBUSY */
@@ -197,7 +187,7 @@ TEST_F(lu_mark, marked_ioas_is_frozen)
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, anon);
 	test_ioctl_ioas_alloc(&ioas2);
-	ASSERT_EQ(0, mark(self->fd, self->hwpt_id, 0x99));
+	ASSERT_EQ(0, _test_cmd_hwpt_lu_mark(self->fd, self->hwpt_id, 0x99));
 
 	test_err_ioctl_ioas_map_fixed(EBUSY, anon, PAGE_SIZE, iova);
 	EXPECT_ERRNO(EBUSY, map_file(self->fd, self->ioas_id, self->mfd,
@@ -226,13 +216,13 @@ TEST_F(lu_mark, destroy_ends_the_mark)
 {
 	__u32 hwpt2;
 
-	ASSERT_EQ(0, mark(self->fd, self->hwpt_id, 0x42));
+	ASSERT_EQ(0, _test_cmd_hwpt_lu_mark(self->fd, self->hwpt_id, 0x42));
 	test_ioctl_destroy(self->hwpt_id);
 	test_ioctl_ioas_unmap(self->iova, NPAGES * PAGE_SIZE);
 	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd,
 			      NPAGES * PAGE_SIZE, self->iova));
 	test_cmd_hwpt_alloc(self->device_id, self->ioas_id, 0, &hwpt2);
-	ASSERT_EQ(0, mark(self->fd, hwpt2, 0x42));
+	ASSERT_EQ(0, _test_cmd_hwpt_lu_mark(self->fd, hwpt2, 0x42));
 }
 
 /* Two marked HWPTs on one IOAS: it stays frozen until both are gone */
@@ -241,8 +231,8 @@ TEST_F(lu_mark, frozen_until_last_mark_goes)
 	__u32 hwpt2;
 
 	test_cmd_hwpt_alloc(self->device_id, self->ioas_id, 0, &hwpt2);
-	ASSERT_EQ(0, mark(self->fd, self->hwpt_id, 1));
-	ASSERT_EQ(0, mark(self->fd, hwpt2, 2));
+	ASSERT_EQ(0, _test_cmd_hwpt_lu_mark(self->fd, self->hwpt_id, 1));
+	ASSERT_EQ(0, _test_cmd_hwpt_lu_mark(self->fd, hwpt2, 2));
 	test_ioctl_destroy(self->hwpt_id);
 	test_err_ioctl_ioas_unmap(EBUSY, self->iova, NPAGES * PAGE_SIZE);
 	test_ioctl_destroy(hwpt2);

@@ -19,29 +19,11 @@
 #define MEMFD_TOKEN	0x100
 #define IOMMUFD_TOKEN	0x200
 
-static int mark(int fd, __u32 hwpt_id, __u64 token)
-{
-	struct iommu_hwpt_lu_mark_preserve cmd = {
-		.size = sizeof(cmd),
-		.hwpt_id = hwpt_id,
-		.hwpt_token = token,
-	};
-
-	return ioctl(fd, IOMMU_HWPT_LIVEUPDATE_MARK_PRESERVE, &cmd);
-}
-
+/* The memfd at @iova, from its start */
 static int map_file(int fd, __u32 ioas_id, int mfd, __u64 length, __u64 iova)
 {
-	struct iommu_ioas_map_file cmd = {
-		.size = sizeof(cmd),
-		.flags = FIXED,
-		.ioas_id = ioas_id,
-		.fd = mfd,
-		.length = length,
-		.iova = iova,
-	};
-
-	return ioctl(fd, IOMMU_IOAS_MAP_FILE, &cmd);
+	return _test_ioctl_ioas_map_file(fd, ioas_id, mfd, 0, length, &iova,
+					 FIXED);
 }
 
 static int destroy(int fd, __u32 id)
@@ -95,7 +77,7 @@ FIXTURE_SETUP(lu_preserve)
 	ASSERT_LE(0, self->mfd);
 	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd,
 			      NPAGES * PAGE_SIZE, MOCK_APERTURE_START));
-	ASSERT_EQ(0, mark(self->fd, self->hwpt_id, 0x1234));
+	ASSERT_EQ(0, _test_cmd_hwpt_lu_mark(self->fd, self->hwpt_id, 0x1234));
 }
 
 FIXTURE_TEARDOWN(lu_preserve)
@@ -124,7 +106,7 @@ TEST_F(lu_preserve, iommufd_before_its_memfd_is_exdev)
 	ASSERT_EQ(0, destroy(self->fd, self->hwpt_id));
 
 	test_cmd_hwpt_alloc(self->device_id, self->ioas_id, 0, &hwpt2);
-	ASSERT_EQ(0, mark(self->fd, hwpt2, 0x1234));
+	ASSERT_EQ(0, _test_cmd_hwpt_lu_mark(self->fd, hwpt2, 0x1234));
 	ASSERT_EQ(0, luo_preserve(self->session, self->mfd, MEMFD_TOKEN));
 	ASSERT_EQ(0, luo_preserve(self->session, self->fd, IOMMUFD_TOKEN));
 	EXPECT_ERRNO(EBUSY, destroy(self->fd, hwpt2));
@@ -154,7 +136,7 @@ TEST_F(lu_preserve, every_memfd_of_every_hwpt)
 	test_cmd_hwpt_alloc(self->device_id, ioas2, 0, &hwpt2);
 	ASSERT_EQ(0, map_file(self->fd, ioas2, mfd2, NPAGES * PAGE_SIZE,
 			      MOCK_APERTURE_START));
-	ASSERT_EQ(0, mark(self->fd, hwpt2, 0x5678));
+	ASSERT_EQ(0, _test_cmd_hwpt_lu_mark(self->fd, hwpt2, 0x5678));
 
 	ASSERT_EQ(0, luo_preserve(self->session, self->mfd, MEMFD_TOKEN));
 	ASSERT_EQ(-EXDEV, luo_preserve(self->session, self->fd,
@@ -197,7 +179,7 @@ TEST_F(lu_preserve, hwpt_marked_later_is_not_held)
 	ASSERT_EQ(0, luo_preserve(self->session, self->mfd, MEMFD_TOKEN));
 	ASSERT_EQ(0, luo_preserve(self->session, self->fd, IOMMUFD_TOKEN));
 	test_cmd_hwpt_alloc(self->device_id, self->ioas_id, 0, &hwpt2);
-	ASSERT_EQ(0, mark(self->fd, hwpt2, 0x9999));
+	ASSERT_EQ(0, _test_cmd_hwpt_lu_mark(self->fd, hwpt2, 0x9999));
 	ASSERT_EQ(0, destroy(self->fd, hwpt2));
 }
 

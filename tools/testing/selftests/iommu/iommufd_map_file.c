@@ -55,25 +55,6 @@ static long pins_held(void)
 	return acquired - released;
 }
 
-static int map_file(int fd, __u32 ioas_id, int mfd, __u64 start,
-		    __u64 length, __u64 *iova, __u32 flags)
-{
-	struct iommu_ioas_map_file cmd = {
-		.size = sizeof(cmd),
-		.flags = flags,
-		.ioas_id = ioas_id,
-		.fd = mfd,
-		.start = start,
-		.length = length,
-		.iova = *iova,
-	};
-	int ret;
-
-	ret = ioctl(fd, IOMMU_IOAS_MAP_FILE, &cmd);
-	*iova = cmd.iova;
-	return ret;
-}
-
 #define RW	(IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
 #define FIXED	(RW | IOMMU_IOAS_MAP_FIXED_IOVA)
 
@@ -210,8 +191,9 @@ TEST_F(map_file, map_unmap)
 	__u64 iova = self->iova;
 	uint64_t len;
 
-	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd, 0,
-			      self->size, &iova, FIXED));
+	ASSERT_EQ(0, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd, 0, self->size, &iova,
+					       FIXED));
 	ASSERT_EQ(self->iova, iova);
 	check_domain(0, iova, self->size);
 	/* With a domain, each page is pinned once, a huge page per page */
@@ -228,8 +210,9 @@ TEST_F(map_file, map_at_offset_auto_iova)
 {
 	__u64 iova = 0, off = 3 * self->page;
 
-	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd, off,
-			      4 * self->page, &iova, RW));
+	ASSERT_EQ(0, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd, off, 4 * self->page,
+					       &iova, RW));
 	ASSERT_NE(0, iova);
 	check_domain(off, iova, 4 * self->page);
 	test_ioctl_ioas_unmap(iova, 4 * self->page);
@@ -243,8 +226,9 @@ TEST_F(map_file, hole_is_filled)
 	struct stat before, after;
 
 	ASSERT_EQ(0, fstat(self->mfd, &before));
-	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd, off,
-			      self->page, &iova, FIXED));
+	ASSERT_EQ(0, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd, off, self->page,
+					       &iova, FIXED));
 	ASSERT_EQ(0, fstat(self->mfd, &after));
 	if (variant->domain) {
 		ASSERT_LT(before.st_blocks, after.st_blocks);
@@ -280,8 +264,9 @@ TEST_F(map_file, fallocated_pages_read_as_zero)
 	ASSERT_EQ(0, fallocate(self->mfd, FALLOC_FL_KEEP_SIZE,
 			       9 * self->page, self->page));
 
-	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd, 0,
-			      self->size, &iova, FIXED));
+	ASSERT_EQ(0, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd, 0, self->size, &iova,
+					       FIXED));
 	test_cmd_create_access(self->ioas_id, &access_id, 0);
 	for (unsigned int i = 0; i < 2; i++) {
 		struct iommu_test_cmd rw = {
@@ -322,8 +307,9 @@ TEST_F(map_file, outlives_fd_and_vma)
 			       .uptr = (uintptr_t)buf },
 	};
 
-	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd, 0,
-			      self->size, &iova, FIXED));
+	ASSERT_EQ(0, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd, 0, self->size, &iova,
+					       FIXED));
 	ASSERT_EQ(0, munmap(self->map, self->size));
 	self->map = MAP_FAILED;
 	ASSERT_EQ(0, close(self->mfd));
@@ -356,8 +342,9 @@ TEST_F(map_file, access_rw)
 			       .uptr = (uintptr_t)buf },
 	};
 
-	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd, 0,
-			      self->size, &iova, FIXED));
+	ASSERT_EQ(0, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd, 0, self->size, &iova,
+					       FIXED));
 	test_cmd_create_access(self->ioas_id, &access_id, 0);
 	rw.id = access_id;
 	for (unsigned int f = 0; f < 2; f++) {
@@ -401,8 +388,9 @@ TEST_F(map_file, copy)
 			       .uptr = (uintptr_t)self->map },
 	};
 
-	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd, 0,
-			      self->size, &iova, FIXED));
+	ASSERT_EQ(0, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd, 0, self->size, &iova,
+					       FIXED));
 	test_ioctl_ioas_alloc(&ioas2);
 	test_cmd_mock_domain(ioas2, &stdev2, &hwpt2, &dev2);
 	copy.src_ioas_id = self->ioas_id;
@@ -423,8 +411,9 @@ TEST_F(map_file, partial_unmap)
 {
 	__u64 iova = self->iova, uva_iova = self->iova + 2 * self->size;
 
-	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd, 0,
-			      self->size, &iova, FIXED));
+	ASSERT_EQ(0, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd, 0, self->size, &iova,
+					       FIXED));
 	ASSERT_EQ(0, _test_ioctl_ioas_map(self->fd, self->ioas_id, self->map,
 					  self->size, &uva_iova, FIXED));
 	test_err_ioctl_ioas_unmap(ENOENT, iova + self->page, self->page);
@@ -441,46 +430,65 @@ TEST_F(map_file, bad_arguments)
 	__u64 iova = self->iova;
 	int pipefd[2];
 
-	EXPECT_ERRNO(EOPNOTSUPP, map_file(self->fd, self->ioas_id, self->mfd,
-					  0, self->size, &iova, FIXED | 1 << 3));
-	EXPECT_ERRNO(EINVAL, map_file(self->fd, self->ioas_id, self->mfd, 0,
-				      self->size, &iova,
-				      IOMMU_IOAS_MAP_FIXED_IOVA));
-	EXPECT_ERRNO(ENOENT, map_file(self->fd, self->ioas_id + 1000,
-				      self->mfd, 0, self->size, &iova, FIXED));
-	EXPECT_ERRNO(EOVERFLOW, map_file(self->fd, self->ioas_id, self->mfd,
-					 UINT64_MAX, self->page, &iova, FIXED));
-	EXPECT_ERRNO(EOVERFLOW, map_file(self->fd, self->ioas_id, self->mfd,
-					 UINT64_MAX - self->page + 1,
-					 2 * self->page, &iova, FIXED));
-	EXPECT_ERRNO(EINVAL, map_file(self->fd, self->ioas_id, self->mfd, 0,
-				      0, &iova, FIXED));
+	EXPECT_ERRNO(EOPNOTSUPP,
+		     _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd, 0, self->size, &iova,
+					       FIXED | 1 << 3));
+	EXPECT_ERRNO(EINVAL,
+		     _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd, 0, self->size, &iova,
+					       IOMMU_IOAS_MAP_FIXED_IOVA));
+	EXPECT_ERRNO(ENOENT, _test_ioctl_ioas_map_file(self->fd,
+						       self->ioas_id + 1000,
+						       self->mfd, 0, self->size,
+						       &iova, FIXED));
+	EXPECT_ERRNO(EOVERFLOW,
+		     _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd, UINT64_MAX,
+					       self->page, &iova, FIXED));
+	EXPECT_ERRNO(EOVERFLOW,
+		     _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd,
+					       UINT64_MAX - self->page + 1,
+					       2 * self->page, &iova, FIXED));
+	EXPECT_ERRNO(EINVAL, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+						       self->mfd, 0, 0, &iova,
+						       FIXED));
 	/* Unaligned length and start: a domain sets an IOVA alignment */
 	if (variant->domain) {
-		EXPECT_ERRNO(EINVAL, map_file(self->fd, self->ioas_id,
-					      self->mfd, 0, self->page + 1,
-					      &iova, FIXED));
-		EXPECT_ERRNO(EINVAL, map_file(self->fd, self->ioas_id,
-					      self->mfd, 1, self->page, &iova,
-					      FIXED));
+		EXPECT_ERRNO(EINVAL, _test_ioctl_ioas_map_file(self->fd,
+							       self->ioas_id,
+							       self->mfd, 0,
+							       self->page + 1,
+							       &iova, FIXED));
+		EXPECT_ERRNO(EINVAL, _test_ioctl_ioas_map_file(self->fd,
+							       self->ioas_id,
+							       self->mfd, 1,
+							       self->page,
+							       &iova, FIXED));
 	}
 	/* IOVA in use */
-	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd, 0,
-			      self->page, &iova, FIXED));
-	EXPECT_ERRNO(EEXIST, map_file(self->fd, self->ioas_id, self->mfd, 0,
-				      self->page, &iova, FIXED));
+	ASSERT_EQ(0, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd, 0, self->page, &iova,
+					       FIXED));
+	EXPECT_ERRNO(EEXIST, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+						       self->mfd, 0, self->page,
+						       &iova, FIXED));
 	test_ioctl_ioas_unmap(iova, self->page);
 	check_unchanged();
 
 	ASSERT_EQ(0, pipe(pipefd));
-	EXPECT_ERRNO(EINVAL, map_file(self->fd, self->ioas_id, pipefd[0], 0,
-				      self->page, &iova, FIXED));
+	EXPECT_ERRNO(EINVAL, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+						       pipefd[0], 0, self->page,
+						       &iova, FIXED));
 	close(pipefd[0]);
 	close(pipefd[1]);
-	EXPECT_ERRNO(EBADF, map_file(self->fd, self->ioas_id, -1, 0,
-				     self->page, &iova, FIXED));
-	EXPECT_ERRNO(EBADF, map_file(self->fd, self->ioas_id, pipefd[0], 0,
-				     self->page, &iova, FIXED));
+	EXPECT_ERRNO(EBADF, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+						      -1, 0, self->page, &iova,
+						      FIXED));
+	EXPECT_ERRNO(EBADF, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+						      pipefd[0], 0, self->page,
+						      &iova, FIXED));
 	check_unchanged();
 }
 
@@ -489,18 +497,25 @@ TEST_F(map_file, past_end_of_file)
 {
 	__u64 iova = self->iova;
 
-	EXPECT_ERRNO(EINVAL, map_file(self->fd, self->ioas_id, self->mfd, 0,
-				      self->size + self->page, &iova, FIXED));
-	EXPECT_ERRNO(EINVAL, map_file(self->fd, self->ioas_id, self->mfd,
-				      self->size, self->page, &iova, FIXED));
-	EXPECT_ERRNO(EINVAL, map_file(self->fd, self->ioas_id, self->mfd,
-				      self->size - self->page, 2 * self->page,
-				      &iova, FIXED));
+	EXPECT_ERRNO(EINVAL, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+						       self->mfd, 0,
+						       self->size + self->page,
+						       &iova, FIXED));
+	EXPECT_ERRNO(EINVAL, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+						       self->mfd, self->size,
+						       self->page, &iova,
+						       FIXED));
+	EXPECT_ERRNO(EINVAL, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+						       self->mfd,
+						       self->size - self->page,
+						       2 * self->page, &iova,
+						       FIXED));
 	check_unchanged();
 	/* The last page of the file is fine */
-	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd,
-			      self->size - self->page, self->page, &iova,
-			      FIXED));
+	ASSERT_EQ(0, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd,
+					       self->size - self->page,
+					       self->page, &iova, FIXED));
 	test_ioctl_ioas_unmap(iova, self->page);
 	check_unchanged();
 }
@@ -515,22 +530,26 @@ TEST_F(map_file, write_permission)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", self->mfd);
 	ro = open(path, O_RDONLY);
 	ASSERT_LE(0, ro);
-	EXPECT_ERRNO(EACCES, map_file(self->fd, self->ioas_id, ro, 0,
-				      self->size, &iova, FIXED));
+	EXPECT_ERRNO(EACCES, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+						       ro, 0, self->size, &iova,
+						       FIXED));
 	check_unchanged();
-	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, ro, 0, self->size,
-			      &iova, IOMMU_IOAS_MAP_READABLE |
-			      IOMMU_IOAS_MAP_FIXED_IOVA));
+	ASSERT_EQ(0, _test_ioctl_ioas_map_file(self->fd, self->ioas_id, ro, 0,
+					       self->size, &iova,
+					       IOMMU_IOAS_MAP_READABLE |
+					       IOMMU_IOAS_MAP_FIXED_IOVA));
 	test_ioctl_ioas_unmap(iova, self->size);
 	close(ro);
 
 	ASSERT_EQ(0, fcntl(self->mfd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE));
-	EXPECT_ERRNO(EPERM, map_file(self->fd, self->ioas_id, self->mfd, 0,
-				     self->size, &iova, FIXED));
+	EXPECT_ERRNO(EPERM, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+						      self->mfd, 0, self->size,
+						      &iova, FIXED));
 	check_unchanged();
-	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd, 0,
-			      self->size, &iova, IOMMU_IOAS_MAP_READABLE |
-			      IOMMU_IOAS_MAP_FIXED_IOVA));
+	ASSERT_EQ(0, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd, 0, self->size, &iova,
+					       IOMMU_IOAS_MAP_READABLE |
+					       IOMMU_IOAS_MAP_FIXED_IOVA));
 	check_domain(0, iova, self->size);
 	test_ioctl_ioas_unmap(iova, self->size);
 	check_unchanged();
@@ -552,7 +571,8 @@ static int memlock_child(int fd, __u32 ioas_id, int mfd, void *map,
 	if (setrlimit(RLIMIT_MEMLOCK, &lim) || setgid(65534) || setuid(65534))
 		return 10;
 	/* One page short: both kinds of mapping fail alike */
-	if (map_file(fd, ioas_id, mfd, 0, size, &iova, FIXED) != expect ||
+	if (_test_ioctl_ioas_map_file(fd, ioas_id, mfd, 0, size, &iova,
+				      FIXED) != expect ||
 	    (pinned && errno != ENOMEM))
 		return 11;
 	if (_test_ioctl_ioas_map(fd, ioas_id, map, size, &uva_iova, FIXED) !=
@@ -561,7 +581,8 @@ static int memlock_child(int fd, __u32 ioas_id, int mfd, void *map,
 	if (mapped_bytes(fd, ioas_id) != (pinned ? 0 : 2 * size))
 		return 13;
 	/* Half fits */
-	if (map_file(fd, ioas_id, mfd, 0, size / 2, &iova, FIXED))
+	if (_test_ioctl_ioas_map_file(fd, ioas_id, mfd, 0, size / 2, &iova,
+				      FIXED))
 		return 14;
 	if (_test_ioctl_ioas_unmap(fd, ioas_id, 0, UINT64_MAX, &len) ||
 	    len != size / 2)
@@ -593,17 +614,20 @@ TEST_F(map_file, write_seal_waits_for_writable_mappings)
 
 	ASSERT_EQ(0, munmap(self->map, self->size));
 	self->map = MAP_FAILED;
-	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd, 0,
-			      self->size, &iova, FIXED));
+	ASSERT_EQ(0, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd, 0, self->size, &iova,
+					       FIXED));
 	ASSERT_EQ(-1, fcntl(self->mfd, F_ADD_SEALS, F_SEAL_WRITE));
 	ASSERT_EQ(EBUSY, errno);
 	test_ioctl_ioas_unmap(iova, self->size);
 	ASSERT_EQ(0, fcntl(self->mfd, F_ADD_SEALS, F_SEAL_WRITE));
-	EXPECT_ERRNO(EPERM, map_file(self->fd, self->ioas_id, self->mfd, 0,
-				     self->size, &iova, FIXED));
-	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd, 0,
-			      self->size, &iova, IOMMU_IOAS_MAP_READABLE |
-			      IOMMU_IOAS_MAP_FIXED_IOVA));
+	EXPECT_ERRNO(EPERM, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+						      self->mfd, 0, self->size,
+						      &iova, FIXED));
+	ASSERT_EQ(0, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd, 0, self->size, &iova,
+					       IOMMU_IOAS_MAP_READABLE |
+					       IOMMU_IOAS_MAP_FIXED_IOVA));
 	test_ioctl_ioas_unmap(iova, self->size);
 	check_unchanged();
 }
@@ -618,12 +642,14 @@ TEST_F(map_file, read_permission)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", self->mfd);
 	wo = open(path, O_WRONLY);
 	ASSERT_LE(0, wo);
-	EXPECT_ERRNO(EACCES, map_file(self->fd, self->ioas_id, wo, 0,
-				      self->size, &iova, FIXED));
+	EXPECT_ERRNO(EACCES, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+						       wo, 0, self->size, &iova,
+						       FIXED));
 	check_unchanged();
-	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, wo, 0, self->size,
-			      &iova, IOMMU_IOAS_MAP_WRITEABLE |
-			      IOMMU_IOAS_MAP_FIXED_IOVA));
+	ASSERT_EQ(0, _test_ioctl_ioas_map_file(self->fd, self->ioas_id, wo, 0,
+					       self->size, &iova,
+					       IOMMU_IOAS_MAP_WRITEABLE |
+					       IOMMU_IOAS_MAP_FIXED_IOVA));
 	test_ioctl_ioas_unmap(iova, self->size);
 	close(wo);
 	check_unchanged();
@@ -642,13 +668,16 @@ TEST_F(map_file, partial_last_page)
 	ASSERT_EQ(0, munmap(self->map, self->size));
 	self->map = MAP_FAILED;
 	ASSERT_EQ(0, ftruncate(self->mfd, self->size - 100));
-	EXPECT_ERRNO(EINVAL, map_file(self->fd, self->ioas_id, self->mfd, 0,
-				      self->size - 100, &iova,
-				      IOMMU_IOAS_MAP_READABLE |
-				      IOMMU_IOAS_MAP_FIXED_IOVA));
+	EXPECT_ERRNO(EINVAL, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+						       self->mfd, 0,
+						       self->size - 100, &iova,
+						       IOMMU_IOAS_MAP_READABLE |
+					       IOMMU_IOAS_MAP_FIXED_IOVA));
 	check_unchanged();
-	ASSERT_EQ(0, map_file(self->fd, self->ioas_id, self->mfd, 0,
-			      self->size - self->page, &iova, FIXED));
+	ASSERT_EQ(0, _test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+					       self->mfd, 0,
+					       self->size - self->page, &iova,
+					       FIXED));
 	test_ioctl_ioas_unmap(iova, self->size - self->page);
 	check_unchanged();
 }
@@ -674,8 +703,9 @@ TEST_F(map_file, outlives_the_process)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
-		_exit(map_file(self->fd, self->ioas_id, self->mfd, 0,
-			       self->size, &iova, FIXED) ? 1 : 0);
+		_exit(_test_ioctl_ioas_map_file(self->fd, self->ioas_id,
+						self->mfd, 0, self->size, &iova,
+						FIXED) ? 1 : 0);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));

@@ -617,10 +617,7 @@ int scale(int stage)
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	int (*run)(int stage);
-} tests[] = {
+static const struct kexec_test tests[] = {
 	{ "one_session", one_session },
 	{ "multi_session", multi_session },
 	{ "unretrieved", unretrieved },
@@ -646,15 +643,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	unsigned int i;
-
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s TEST STAGE\n", argv[0]);
-		return 1;
-	}
-	test_name = argv[1];
-	for (i = 0; i < ARRAY_SIZE(tests); i++)
-		if (!strcmp(tests[i].name, argv[1]))
-			return tests[i].run(atoi(argv[2]));
-	die("no such test");
+	return kexec_test_main(tests, ARRAY_SIZE(tests), argc, argv);
 }

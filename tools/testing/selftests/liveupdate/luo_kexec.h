@@ -38,6 +38,15 @@ void bench(const char *name, double value, const char *unit);
 double now_us(void);
 void raise_nofile(void);
 
+/* A kexec test, run as PROGRAM TEST STAGE by kexec_test_main() */
+struct kexec_test {
+	const char *name;
+	int (*run)(int stage);
+};
+
+int kexec_test_main(const struct kexec_test *tests, unsigned int nr,
+		    int argc, char **argv);
+
 /* /dev/liveupdate, and sessions of LIVEUPDATE_TEST files */
 int open_lu(void);
 int __attribute__((noreturn)) hold(int lu);

@@ -58,6 +58,23 @@ void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
 	}
 }
 
+/* Run the test argv[1] of @tests at stage argv[2] */
+int kexec_test_main(const struct kexec_test *tests, unsigned int nr,
+		    int argc, char **argv)
+{
+	unsigned int i;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s TEST STAGE\n", argv[0]);
+		return 1;
+	}
+	test_name = argv[1];
+	for (i = 0; i < nr; i++)
+		if (!strcmp(tests[i].name, argv[1]))
+			return tests[i].run(atoi(argv[2]));
+	die("no such test");
+}
+
 double now_us(void)
 {
 	struct timespec ts;

@@ -132,6 +132,15 @@ static void __attribute__((noreturn)) preserve_guest(const char *corrupt)
 	hold(lu);
 }
 
+/* Stage 2 of every test: the session the first stage preserved */
+static int retrieve_vmm(int lu)
+{
+	int s = luo_retrieve_session(lu, SESSION);
+
+	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	return s;
+}
+
 /* The restored memfd: every byte as written, and the DMA's copy */
 static int check_memfd(int s)
 {
@@ -159,8 +168,7 @@ static int iommufd_retrieve(int stage)
 		preserve_guest(NULL);
 
 	lu = open_lu();
-	s = luo_retrieve_session(lu, SESSION);
-	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	s = retrieve_vmm(lu);
 	g.iommufd = luo_retrieve(s, IOMMUFD_TOKEN);
 	CHECK(g.iommufd >= 0, "retrieve the iommufd: %s",
 	      strerror(-g.iommufd));
@@ -187,8 +195,7 @@ static int iommufd_unretrieved(int stage)
 		preserve_guest(NULL);
 
 	lu = open_lu();
-	s = luo_retrieve_session(lu, SESSION);
-	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	s = retrieve_vmm(lu);
 	close(check_memfd(s));
 	CHECK_RET(0, luo_finish(s));
 	say("the iommufd never retrieved was finished");
@@ -203,8 +210,7 @@ static int iommufd_corrupt(int stage, const char *how)
 		preserve_guest(how);
 
 	lu = open_lu();
-	s = luo_retrieve_session(lu, SESSION);
-	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	s = retrieve_vmm(lu);
 	CHECK_RET(-EINVAL, luo_retrieve(s, IOMMUFD_TOKEN));
 	CHECK_RET(-EINVAL, luo_retrieve(s, IOMMUFD_TOKEN));
 	close(check_memfd(s));
@@ -225,10 +231,7 @@ static int iommufd_corrupt_area(int stage)
 	return iommufd_corrupt(stage, "area");
 }
 
-static const struct {
-	const char *name;
-	int (*run)(int stage);
-} tests[] = {
+static const struct kexec_test tests[] = {
 	{ "iommufd_retrieve", iommufd_retrieve },
 	{ "iommufd_unretrieved", iommufd_unretrieved },
 	{ "iommufd_corrupt_count", iommufd_corrupt_count },
@@ -237,15 +240,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	unsigned int i;
-
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s TEST STAGE\n", argv[0]);
-		return 1;
-	}
-	test_name = argv[1];
-	for (i = 0; i < ARRAY_SIZE(tests); i++)
-		if (!strcmp(tests[i].name, argv[1]))
-			return tests[i].run(atoi(argv[2]));
-	die("no such test");
+	return kexec_test_main(tests, ARRAY_SIZE(tests), argc, argv);
 }
