@@ -1276,58 +1276,98 @@ static void __init kho_reserved_sizes(void)
 	}
 }
 
-/*
- * Set an area of @size bytes aside in [@start, @end) on node @nid (any node
- * for NUMA_NO_NODE), falling back to anywhere in that range, then to any
- * place at all.  Return: its base, or 0.
- */
-static phys_addr_t __init kho_scratch_alloc(phys_addr_t size,
-					    phys_addr_t start,
-					    phys_addr_t end, int nid)
-{
-	const phys_addr_t align = PAGE_SIZE << pageblock_order;
-	phys_addr_t base;
+/* How many times a request is halved to keep it on its node */
+#define KHO_SCRATCH_NODE_SPLITS	4
 
-	base = memblock_alloc_range_nid(size, align, start, end, nid, true);
-	if (!base && nid != NUMA_NO_NODE)
-		base = memblock_alloc_range_nid(size, align, start, end,
-						NUMA_NO_NODE, false);
-	if (!base)
-		base = memblock_alloc_range_nid(size, align, 0,
-						MEMBLOCK_ALLOC_ACCESSIBLE,
-						NUMA_NO_NODE, false);
-	return base;
+static void __init kho_scratch_record(phys_addr_t base, phys_addr_t size)
+{
+	kho_scratch[kho_nr_scratch].addr = base;
+	kho_scratch[kho_nr_scratch].size = size;
+	kho_nr_scratch++;
+}
+
+/* Give back the areas set aside since there were @nr */
+static void __init kho_scratch_drop(unsigned int nr)
+{
+	while (kho_nr_scratch > nr) {
+		kho_nr_scratch--;
+		memblock_phys_free(kho_scratch[kho_nr_scratch].addr,
+				   kho_scratch[kho_nr_scratch].size);
+	}
 }
 
 /*
- * Set @size bytes of scratch aside, as kho_scratch_alloc() places them.
- * If no free range is that large, which happens after a kexec whose
- * handover was refused (the new kernel and its initrd sit in the middle of
- * the previous kernel's scratch, and a refusal leaves that scratch
- * unused), the request is split in two halves, each placed the same way,
- * for as long as there are areas left; @depth counts the splits.
- * kho_debug_fail=scratch makes every request that is not a half fail, as
- * when no free range is large enough.  Return: 0, or -ENOMEM.
+ * Set @size bytes aside in [@start, @end) on node @nid itself: in one
+ * area, or else in two halves placed the same way, @splits times over at
+ * most.  All or nothing.  kho_debug_fail=scratch makes a request that is
+ * not a half fail (@depth counts the halvings), as when no free range is
+ * that large.
+ */
+static bool __init kho_scratch_add_on_node(phys_addr_t size,
+					   phys_addr_t start, phys_addr_t end,
+					   int nid, unsigned int splits,
+					   unsigned int depth)
+{
+	const phys_addr_t align = PAGE_SIZE << pageblock_order;
+	unsigned int nr = kho_nr_scratch;
+	phys_addr_t base, half;
+
+	if (kho_nr_scratch == KHO_MAX_SCRATCH)
+		return false;
+	base = kho_debug_fail("scratch", depth + 1) ? 0 :
+	       memblock_alloc_range_nid(size, align, start, end, nid, true);
+	if (base) {
+		kho_scratch_record(base, size);
+		return true;
+	}
+	if (!splits || size == align)
+		return false;
+	half = round_up(size / 2, align);
+	if (kho_scratch_add_on_node(half, start, end, nid, splits - 1,
+				    depth + 1) &&
+	    kho_scratch_add_on_node(size - half, start, end, nid, splits - 1,
+				    depth + 1))
+		return true;
+	kho_scratch_drop(nr);
+	return false;
+}
+
+/*
+ * Set @size bytes of scratch aside in [@start, @end) on node @nid, in a
+ * few pieces if need be (kho_scratch_add_on_node()).  If the node has no
+ * room, anywhere in that range, then any place at all; and if no free
+ * range is that large, which happens after a kexec whose handover was
+ * refused (the new kernel and its initrd sit in the middle of the previous
+ * kernel's scratch, and a refusal leaves that scratch unused), the request
+ * is split in two halves, each placed the same way, for as long as there
+ * are areas left.  Return: 0, or -ENOMEM.
  */
 static int __init __kho_scratch_add(phys_addr_t size, phys_addr_t start,
 				    phys_addr_t end, int nid,
 				    unsigned int depth)
 {
 	const phys_addr_t align = PAGE_SIZE << pageblock_order;
-	phys_addr_t base, half;
+	phys_addr_t base = 0, half;
 	int err;
 
 	size = round_up(size, align);
 	if (!size)
 		return 0;
+	if (kho_scratch_add_on_node(size, start, end, nid,
+				    KHO_SCRATCH_NODE_SPLITS, depth))
+		return 0;
 	if (kho_nr_scratch == KHO_MAX_SCRATCH)
 		goto out_nomem;
-	base = kho_debug_fail("scratch", depth + 1) ? 0 :
-	       kho_scratch_alloc(size, start, end, nid);
+	if (!kho_debug_fail("scratch", depth + 1)) {
+		base = memblock_alloc_range_nid(size, align, start, end,
+						NUMA_NO_NODE, false);
+		if (!base)
+			base = memblock_alloc_range_nid(size, align, 0,
+							MEMBLOCK_ALLOC_ACCESSIBLE,
+							NUMA_NO_NODE, false);
+	}
 	if (base) {
-		kho_scratch[kho_nr_scratch].addr = base;
-		kho_scratch[kho_nr_scratch].size = size;
-		kho_nr_scratch++;
+		kho_scratch_record(base, size);
 		return 0;
 	}
 	if (size == align || kho_nr_scratch + 2 > KHO_MAX_SCRATCH)
@@ -1388,10 +1428,7 @@ static void __init kho_reserve_scratch(void)
 	unsigned int i;
 
 	if (kho_scratch_add_all()) {
-		while (kho_nr_scratch--)
-			memblock_phys_free(kho_scratch[kho_nr_scratch].addr,
-					   kho_scratch[kho_nr_scratch].size);
-		kho_nr_scratch = 0;
+		kho_scratch_drop(0);
 		return;
 	}
 	/* The areas go to the page allocator, as movable-only memory. */
