@@ -319,10 +319,12 @@ enum {
 static const char * const iommufd_lu_corrupt_names[] = {
 	"none", "count", "area"
 };
+
 static struct liveupdate_test_knob iommufd_lu_corrupt = {
 	.modes = iommufd_lu_corrupt_names,
 	.nr_modes = ARRAY_SIZE(iommufd_lu_corrupt_names),
 };
+
 static struct dentry *iommufd_lu_debugfs;
 
 static void iommufd_lu_break(struct iommufd_lu_ser *ser)

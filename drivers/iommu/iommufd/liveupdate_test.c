@@ -145,4 +145,5 @@ static struct kunit_suite iommufd_lu_ser_suite = {
 	.name = "iommufd_lu_record",
 	.test_cases = iommufd_lu_ser_cases,
 };
+
 kunit_test_suite(iommufd_lu_ser_suite);
