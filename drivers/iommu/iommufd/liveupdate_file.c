@@ -144,6 +144,17 @@ static bool iommufd_lu_can_preserve(struct liveupdate_file_handler *handler,
 	return true;
 }
 
+/* @obj as a paging HWPT marked for a live update, or NULL */
+static struct iommufd_hwpt_paging *iommufd_lu_marked(struct iommufd_object *obj)
+{
+	struct iommufd_hwpt_paging *hwpt_paging;
+
+	if (xa_is_zero(obj) || obj->type != IOMMUFD_OBJ_HWPT_PAGING)
+		return NULL;
+	hwpt_paging = container_of(obj, struct iommufd_hwpt_paging, common.obj);
+	return hwpt_paging->lu_marked ? hwpt_paging : NULL;
+}
+
 /*
  * Hold every HWPT of @out->ictx that is marked, in @out->hwpts.  Marks do
  * not change meanwhile (iommufd_lu_mark_lock held); an object in the
@@ -159,10 +170,7 @@ static int iommufd_lu_hold_marked(struct iommufd_lu_out *out)
 	lockdep_assert_held(&iommufd_lu_mark_lock);
 	xa_lock(&ictx->objects);
 	xa_for_each(&ictx->objects, index, obj)
-		if (!xa_is_zero(obj) && obj->type == IOMMUFD_OBJ_HWPT_PAGING &&
-		    container_of(obj, struct iommufd_hwpt_paging,
-				 common.obj)->lu_marked)
-			nr++;
+		nr += !!iommufd_lu_marked(obj);
 	xa_unlock(&ictx->objects);
 	if (!nr)
 		return -EINVAL;
@@ -173,12 +181,9 @@ static int iommufd_lu_hold_marked(struct iommufd_lu_out *out)
 
 	xa_lock(&ictx->objects);
 	xa_for_each(&ictx->objects, index, obj) {
-		if (xa_is_zero(obj) || obj->type != IOMMUFD_OBJ_HWPT_PAGING)
-			continue;
-		hwpt_paging = container_of(obj, struct iommufd_hwpt_paging,
-					   common.obj);
+		hwpt_paging = iommufd_lu_marked(obj);
 		/* One destroyed since the count is simply not there */
-		if (!hwpt_paging->lu_marked || WARN_ON(out->nr_hwpts == nr))
+		if (!hwpt_paging || WARN_ON(out->nr_hwpts == nr))
 			continue;
 		refcount_inc(&obj->users);
 		out->hwpts[out->nr_hwpts++] = hwpt_paging;
