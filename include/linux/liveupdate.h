@@ -193,6 +193,7 @@ int liveupdate_register_flb(struct liveupdate_file_handler *fh,
 			    struct liveupdate_flb *flb);
 void liveupdate_unregister_flb(struct liveupdate_file_handler *fh,
 			       struct liveupdate_flb *flb);
+int liveupdate_flb_hold(struct liveupdate_flb *flb);
 int liveupdate_flb_get_incoming(struct liveupdate_flb *flb, void **objp);
 void liveupdate_flb_put_incoming(struct liveupdate_flb *flb);
 int liveupdate_flb_get_outgoing(struct liveupdate_flb *flb, void **objp);
@@ -245,6 +246,10 @@ static inline int liveupdate_register_flb(struct liveupdate_file_handler *fh,
 
 static inline void liveupdate_unregister_flb(struct liveupdate_file_handler *fh,
 					     struct liveupdate_flb *flb) { }
+static inline int liveupdate_flb_hold(struct liveupdate_flb *flb)
+{
+	return -EOPNOTSUPP;
+}
 
 static inline int liveupdate_flb_get_incoming(struct liveupdate_flb *flb, void **objp)
 {

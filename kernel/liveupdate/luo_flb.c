@@ -146,6 +146,39 @@ int liveupdate_register_flb(struct liveupdate_file_handler *fh,
 }
 EXPORT_SYMBOL_GPL(liveupdate_register_flb);
 
+/**
+ * liveupdate_flb_hold - make an FLB known before any handler links it
+ * @flb: the FLB, of built-in code
+ *
+ * A driver that needs its handed-over state while devices are probed at
+ * boot, before the modules whose handlers link the FLB have loaded (an
+ * IOMMU driver taking over the translation of a device that kept running),
+ * holds the FLB from an early initcall: liveupdate_flb_get_incoming() then
+ * works at once.  The hold counts as a link that is never dropped.
+ *
+ * Return: 0, -EOPNOTSUPP when live update is off, -EINVAL for a missing
+ * callback or compatible string, or -EEXIST when another FLB has its
+ * compatible string.
+ */
+int liveupdate_flb_hold(struct liveupdate_flb *flb)
+{
+	struct liveupdate_flb *other;
+
+	if (!liveupdate_enabled())
+		return -EOPNOTSUPP;
+	if (!luo_flb_ops_valid(flb->ops) || !flb->compatible[0] ||
+	    !memchr(flb->compatible, 0, sizeof(flb->compatible)))
+		return -EINVAL;
+
+	guard(mutex)(&luo_flbs_lock);
+	other = luo_flb_lookup(flb->compatible);
+	if (other && other != flb)
+		return -EEXIST;
+	if (!flb_priv(flb, links)++)
+		luo_flb_setup(flb);
+	return 0;
+}
+
 static void luo_flb_unlink(struct luo_flb_link *link)
 {
 	struct liveupdate_flb *flb = link->flb;
