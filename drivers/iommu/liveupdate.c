@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The IOMMU core across a live update.
+ */
+
+/**
+ * DOC: IOMMU domains and devices across a live update
+ *
+ * A device that keeps doing DMA while the kernel is replaced needs its
+ * IOMMU to keep translating for it, with the same page tables, from the
+ * last instruction of one kernel to the moment the next hands the domain
+ * back to userspace.  The IOMMU core keeps what that takes in one record
+ * shared by the file handlers that ask for it (iommufd's and vfio-pci's):
+ * a LUO FLB, "iommu-612-v1", preserved with the first such file and handed
+ * over with the last.
+ *
+ * Life of a preserved domain.  The iommufd handler preserves a marked
+ * HWPT's domain under the HWPT's token (iommu_lu_preserve_domain()): the
+ * driver preserves every page-table page with KHO and says where the top
+ * one is.  The vfio-pci handler then preserves a device attached to it
+ * (iommu_lu_preserve_device()): the driver preserves what its unit needs
+ * to find the domain (VT-d: the root and context tables) and records the
+ * unit, the domain ID and the requester ID.  At the reboot the driver
+ * keeps translation on for the units that have preserved devices and
+ * blocks every other device on them; the PCI core leaves the preserved
+ * devices and their bridges bus masters.  Giving the files back undoes
+ * each step.
+ *
+ * In the next kernel the driver reads the record at boot
+ * (iommu_lu_incoming()), before any device is probed: it keeps translation
+ * on, takes the preserved devices' context entries and domain IDs after
+ * checking them against the record, and blocks every other device.  A
+ * record it cannot trust is refused with a log line; the devices it names
+ * are then blocked, never let through untranslated.
+ */
+
+#define pr_fmt(fmt) "iommu: live update: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/iommu.h>
+#include <linux/iommu-liveupdate.h>
+#include <linux/kexec_handover.h>
+#include <linux/liveupdate.h>
+#include <linux/mm.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+/**
+ * struct iommu_lu_out - the record being built in this kernel
+ * @ser: the record, preserved with KHO
+ * @domains: the domain of each slot of @ser's domains in use
+ * @devices: the device of each entry of @ser's devices
+ */
+struct iommu_lu_out {
+	struct iommu_lu_ser *ser;
+	struct iommu_domain *domains[IOMMU_LU_MAX_DOMAINS];
+	struct device *devices[IOMMU_LU_MAX_DEVICES];
+};
+
+/* Serializes the outgoing record; taken inside the FLB's references */
+static DEFINE_MUTEX(iommu_lu_lock);
+
+static int iommu_lu_flb_preserve(struct liveupdate_flb_op_args *args)
+{
+	struct iommu_lu_out *out;
+
+	out = kzalloc(sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	out->ser = kho_alloc_preserve(sizeof(*out->ser));
+	if (IS_ERR(out->ser)) {
+		int err = PTR_ERR(out->ser);
+
+		kfree(out);
+		return err;
+	}
+	args->data = virt_to_phys(out->ser);
+	args->obj = out;
+	return 0;
+}
+
+static void iommu_lu_flb_unpreserve(struct liveupdate_flb_op_args *args)
+{
+	struct iommu_lu_out *out = args->obj;
+
+	kho_unpreserve_free(out->ser);
+	kfree(out);
+}
+
+/**
+ * iommu_lu_ser_check - whether a record handed over can be trusted
+ * @ser: the record
+ *
+ * Return: 0, or -EINVAL with a log line saying what is wrong.
+ */
+static int iommu_lu_ser_check(const struct iommu_lu_ser *ser)
+{
+	u32 i;
+
+	if (ser->nr_domains > IOMMU_LU_MAX_DOMAINS ||
+	    ser->nr_devices > IOMMU_LU_MAX_DEVICES) {
+		pr_err("record of %u domains and %u devices is too large\n",
+		       ser->nr_domains, ser->nr_devices);
+		return -EINVAL;
+	}
+	for (i = 0; i < ser->nr_devices; i++) {
+		const struct iommu_lu_device_ser *dev = &ser->devices[i];
+
+		if (dev->domain >= ser->nr_domains ||
+		    !ser->domains[dev->domain].token || dev->reserved) {
+			pr_err("device %04x:%04x names no preserved domain\n",
+			       dev->segment, dev->rid);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The record handed over, copied: drivers read it at boot and keep what
+ * they adopt, while the preserved page goes back with the FLB's finish.
+ */
+static int iommu_lu_flb_retrieve(struct liveupdate_flb_op_args *args)
+{
+	struct iommu_lu_ser *ser;
+	struct folio *folio;
+	int err = -EINVAL;
+
+	folio = kho_restore_folio(args->data);
+	if (!folio) {
+		pr_err("no preserved record at %#llx\n", args->data);
+		return -EINVAL;
+	}
+	if (folio_size(folio) < sizeof(*ser)) {
+		pr_err("record at %#llx is too small\n", args->data);
+		goto out;
+	}
+	err = iommu_lu_ser_check(folio_address(folio));
+	if (err)
+		goto out;
+	ser = kmemdup(folio_address(folio), sizeof(*ser), GFP_KERNEL);
+	if (!ser) {
+		err = -ENOMEM;
+		goto out;
+	}
+	args->obj = ser;
+out:
+	folio_put(folio);
+	return err;
+}
+
+static void iommu_lu_flb_finish(struct liveupdate_flb_op_args *args)
+{
+	/* The copy stays: what drivers adopted still refers to it */
+}
+
+static const struct liveupdate_flb_ops iommu_lu_flb_ops = {
+	.preserve = iommu_lu_flb_preserve,
+	.unpreserve = iommu_lu_flb_unpreserve,
+	.retrieve = iommu_lu_flb_retrieve,
+	.finish = iommu_lu_flb_finish,
+};
+
+/*
+ * iommu_lu_flb - the IOMMU core's state across a live update.
+ *
+ * File handlers whose files need IOMMU state preserved (iommufd, vfio-pci)
+ * link it with liveupdate_register_flb().
+ */
+struct liveupdate_flb iommu_lu_flb = {
+	.ops = &iommu_lu_flb_ops,
+	.compatible = IOMMU_LU_COMPATIBLE,
+};
+EXPORT_SYMBOL_GPL(iommu_lu_flb);
+
+#ifdef CONFIG_LIVEUPDATE_TEST
+/*
+ * For the tests of malformed handover data (LIVEUPDATE_TEST): the debugfs
+ * file iommu_lu/corrupt names how to break the record of the next device
+ * preserved, which the next kernel must refuse and block.  "did": its
+ * domain ID is not the one its context entry has.  "format": its domain's
+ * page-table format is unknown.
+ */
+enum {
+	IOMMU_LU_CORRUPT_NONE,
+	IOMMU_LU_CORRUPT_DID,
+	IOMMU_LU_CORRUPT_FORMAT,
+};
+
+static const char * const iommu_lu_corrupt_names[] = {
+	"none", "did", "format"
+};
+
+static struct liveupdate_test_knob iommu_lu_corrupt = {
+	.modes = iommu_lu_corrupt_names,
+	.nr_modes = ARRAY_SIZE(iommu_lu_corrupt_names),
+};
+
+static void iommu_lu_break(struct iommu_lu_ser *ser, u32 index)
+{
+	struct iommu_lu_device_ser *dev = &ser->devices[index];
+
+	switch (iommu_lu_corrupt.mode) {
+	case IOMMU_LU_CORRUPT_DID:
+		dev->did ^= 0x100;
+		break;
+	case IOMMU_LU_CORRUPT_FORMAT:
+		ser->domains[dev->domain].format = 0xbad;
+		break;
+	default:
+		return;
+	}
+	pr_warn("test: record made malformed (%s)\n",
+		iommu_lu_corrupt_names[iommu_lu_corrupt.mode]);
+	iommu_lu_corrupt.mode = IOMMU_LU_CORRUPT_NONE;
+}
+
+static int __init iommu_lu_debugfs_init(void)
+{
+	struct dentry *dir;
+
+	if (!liveupdate_enabled())
+		return 0;
+	dir = debugfs_create_dir("iommu_lu", NULL);
+	liveupdate_test_knob_create("corrupt", dir, &iommu_lu_corrupt);
+	return 0;
+}
+late_initcall(iommu_lu_debugfs_init);
+#else
+static void iommu_lu_break(struct iommu_lu_ser *ser, u32 index) { }
+#endif
+
+static const struct iommu_lu_ops *iommu_lu_ops(struct iommu_domain *domain)
+{
+	return domain->owner ? domain->owner->lu_ops : NULL;
+}
+
+/* The slot of @domain in @out, or -1; iommu_lu_lock held */
+static int iommu_lu_find_domain(struct iommu_lu_out *out,
+				struct iommu_domain *domain)
+{
+	int i;
+
+	for (i = 0; i < out->ser->nr_domains; i++)
+		if (out->domains[i] == domain)
+			return i;
+	return -1;
+}
+
+/* The entry of @dev in @out, or -1; iommu_lu_lock held */
+static int iommu_lu_find_device(struct iommu_lu_out *out, struct device *dev)
+{
+	int i;
+
+	for (i = 0; i < out->ser->nr_devices; i++)
+		if (out->devices[i] == dev)
+			return i;
+	return -1;
+}
+
+/* A free slot for a domain, or -1; iommu_lu_lock held */
+static int iommu_lu_free_slot(struct iommu_lu_out *out)
+{
+	u32 i;
+
+	for (i = 0; i < out->ser->nr_domains; i++)
+		if (!out->domains[i])
+			return i;
+	return i < IOMMU_LU_MAX_DOMAINS ? i : -1;
+}
+
+/**
+ * iommu_lu_preserve_domain - keep a domain's page tables across the reboot
+ * @domain: a paging domain that no longer changes
+ * @token: userspace's name for it, not 0
+ *
+ * A file depending on iommu_lu_flb must be being preserved or preserved.
+ *
+ * Return: 0; -EOPNOTSUPP if its driver cannot preserve it; -EEXIST if it
+ * is preserved already; -ENOSPC past IOMMU_LU_MAX_DOMAINS; -ENOENT with
+ * no preserved file depending on the record; or the driver's error.
+ */
+int iommu_lu_preserve_domain(struct iommu_domain *domain, u64 token)
+{
+	const struct iommu_lu_ops *ops = iommu_lu_ops(domain);
+	struct iommu_lu_out *out;
+	int slot, err;
+
+	if (!ops || !token)
+		return -EOPNOTSUPP;
+	err = liveupdate_flb_get_outgoing(&iommu_lu_flb, (void **)&out);
+	if (err)
+		return err;
+
+	mutex_lock(&iommu_lu_lock);
+	if (iommu_lu_find_domain(out, domain) >= 0) {
+		err = -EEXIST;
+		goto out_unlock;
+	}
+	slot = iommu_lu_free_slot(out);
+	if (slot < 0) {
+		err = -ENOSPC;
+		goto out_unlock;
+	}
+	memset(&out->ser->domains[slot], 0, sizeof(out->ser->domains[slot]));
+	err = ops->preserve_domain(domain, &out->ser->domains[slot]);
+	if (err)
+		goto out_unlock;
+	out->ser->domains[slot].token = token;
+	out->domains[slot] = domain;
+	if (slot == out->ser->nr_domains)
+		out->ser->nr_domains++;
+out_unlock:
+	mutex_unlock(&iommu_lu_lock);
+	liveupdate_flb_put_outgoing(&iommu_lu_flb);
+	return err;
+}
+EXPORT_SYMBOL_GPL(iommu_lu_preserve_domain);
+
+/**
+ * iommu_lu_unpreserve_domain - undo iommu_lu_preserve_domain()
+ * @domain: the domain; its devices were given back first
+ */
+void iommu_lu_unpreserve_domain(struct iommu_domain *domain)
+{
+	struct iommu_lu_out *out;
+	int slot;
+
+	if (liveupdate_flb_get_outgoing(&iommu_lu_flb, (void **)&out))
+		return;
+	mutex_lock(&iommu_lu_lock);
+	slot = iommu_lu_find_domain(out, domain);
+	if (slot >= 0) {
+		iommu_lu_ops(domain)->unpreserve_domain(domain,
+							&out->ser->domains[slot]);
+		memset(&out->ser->domains[slot], 0,
+		       sizeof(out->ser->domains[slot]));
+		out->domains[slot] = NULL;
+	}
+	mutex_unlock(&iommu_lu_lock);
+	liveupdate_flb_put_outgoing(&iommu_lu_flb);
+}
+EXPORT_SYMBOL_GPL(iommu_lu_unpreserve_domain);
+
+static int iommu_lu_count_one(struct device *dev, void *count)
+{
+	(*(unsigned int *)count)++;
+	return 0;
+}
+
+/**
+ * iommu_lu_preserve_device - keep a device translating across the reboot
+ * @dev: the device, alone in its IOMMU group and attached to @domain
+ * @domain: a domain preserved with iommu_lu_preserve_domain()
+ *
+ * Return: 0; -EINVAL if @domain is not preserved or @dev not attached to
+ * it; -EOPNOTSUPP for a device whose group has other members, or that its
+ * driver cannot keep translating; -EEXIST if it is preserved already;
+ * -ENOSPC past IOMMU_LU_MAX_DEVICES; or the driver's error.
+ */
+int iommu_lu_preserve_device(struct device *dev, struct iommu_domain *domain)
+{
+	const struct iommu_lu_ops *ops = iommu_lu_ops(domain);
+	unsigned int members = 0;
+	struct iommu_group *group;
+	struct iommu_lu_out *out;
+	int slot, err;
+
+	if (!ops)
+		return -EOPNOTSUPP;
+	group = iommu_group_get(dev);
+	if (!group)
+		return -EINVAL;
+	iommu_group_for_each_dev(group, &members, iommu_lu_count_one);
+	iommu_group_put(group);
+	if (members != 1)
+		return -EOPNOTSUPP;
+
+	err = liveupdate_flb_get_outgoing(&iommu_lu_flb, (void **)&out);
+	if (err)
+		return err;
+	mutex_lock(&iommu_lu_lock);
+	slot = iommu_lu_find_domain(out, domain);
+	if (slot < 0 || iommu_get_domain_for_dev(dev) != domain) {
+		err = -EINVAL;
+		goto out_unlock;
+	}
+	if (iommu_lu_find_device(out, dev) >= 0) {
+		err = -EEXIST;
+		goto out_unlock;
+	}
+	if (out->ser->nr_devices == IOMMU_LU_MAX_DEVICES) {
+		err = -ENOSPC;
+		goto out_unlock;
+	}
+	memset(&out->ser->devices[out->ser->nr_devices], 0,
+	       sizeof(out->ser->devices[0]));
+	err = ops->preserve_device(dev, domain,
+				   &out->ser->devices[out->ser->nr_devices]);
+	if (err)
+		goto out_unlock;
+	out->ser->devices[out->ser->nr_devices].domain = slot;
+	iommu_lu_break(out->ser, out->ser->nr_devices);
+	out->devices[out->ser->nr_devices++] = dev;
+out_unlock:
+	mutex_unlock(&iommu_lu_lock);
+	liveupdate_flb_put_outgoing(&iommu_lu_flb);
+	return err;
+}
+EXPORT_SYMBOL_GPL(iommu_lu_preserve_device);
+
+/**
+ * iommu_lu_unpreserve_device - undo iommu_lu_preserve_device()
+ * @dev: the device
+ */
+void iommu_lu_unpreserve_device(struct device *dev)
+{
+	struct iommu_lu_out *out;
+	struct iommu_domain *domain;
+	u32 last;
+	int i;
+
+	if (liveupdate_flb_get_outgoing(&iommu_lu_flb, (void **)&out))
+		return;
+	mutex_lock(&iommu_lu_lock);
+	i = iommu_lu_find_device(out, dev);
+	if (i >= 0) {
+		domain = out->domains[out->ser->devices[i].domain];
+		iommu_lu_ops(domain)->unpreserve_device(dev,
+							&out->ser->devices[i]);
+		last = --out->ser->nr_devices;
+		out->ser->devices[i] = out->ser->devices[last];
+		out->devices[i] = out->devices[last];
+		out->devices[last] = NULL;
+	}
+	mutex_unlock(&iommu_lu_lock);
+	liveupdate_flb_put_outgoing(&iommu_lu_flb);
+}
+EXPORT_SYMBOL_GPL(iommu_lu_unpreserve_device);
+
+/**
+ * iommu_lu_device_preserved - whether @dev keeps translating across the
+ *	coming reboot
+ * @dev: a device
+ *
+ * For the shutdown paths, which must leave such a device running.
+ *
+ * Return: true if @dev is preserved.
+ */
+bool iommu_lu_device_preserved(struct device *dev)
+{
+	struct iommu_lu_out *out;
+	bool found;
+
+	if (liveupdate_flb_get_outgoing(&iommu_lu_flb, (void **)&out))
+		return false;
+	mutex_lock(&iommu_lu_lock);
+	found = iommu_lu_find_device(out, dev) >= 0;
+	mutex_unlock(&iommu_lu_lock);
+	liveupdate_flb_put_outgoing(&iommu_lu_flb);
+	return found;
+}
+EXPORT_SYMBOL_GPL(iommu_lu_device_preserved);
+
+static const struct iommu_lu_ser *iommu_lu_in;
+
+/**
+ * iommu_lu_incoming - the record the previous kernel handed over
+ *
+ * Read once, at the first call: IOMMU drivers call it while they set their
+ * units up, before devices are probed.
+ *
+ * Return: the record, or NULL if there is none or it was refused.
+ */
+const struct iommu_lu_ser *iommu_lu_incoming(void)
+{
+	static bool read;
+	void *ser;
+
+	if (read)
+		return iommu_lu_in;
+	read = true;
+	if (liveupdate_flb_get_incoming(&iommu_lu_flb, &ser))
+		return NULL;
+	iommu_lu_in = ser;
+	/* The record is a copy: the FLB may finish when its files do */
+	liveupdate_flb_put_incoming(&iommu_lu_flb);
+	return iommu_lu_in;
+}
+
+/**
+ * iommu_lu_incoming_domain - the domain a device of the incoming record
+ *	translates through
+ * @dev: an entry of iommu_lu_incoming()'s devices
+ *
+ * Return: the domain entry (checked to exist when the record was read).
+ */
+const struct iommu_lu_domain_ser *
+iommu_lu_incoming_domain(const struct iommu_lu_device_ser *dev)
+{
+	return &iommu_lu_in->domains[dev->domain];
+}
+
+#ifdef CONFIG_PCI
+/*
+ * A device the previous kernel preserved is driven by vfio-pci, which takes
+ * it back without a reset, and by nothing else: the override is set when
+ * the device is enumerated, before any driver can bind.
+ */
+static void iommu_lu_pci_override(struct pci_dev *pdev)
+{
+	const struct iommu_lu_ser *ser = iommu_lu_incoming();
+	u32 i;
+
+	for (i = 0; ser && i < ser->nr_devices; i++) {
+		if (ser->devices[i].segment != pci_domain_nr(pdev->bus) ||
+		    ser->devices[i].rid != pci_dev_id(pdev))
+			continue;
+		if (device_set_driver_override(&pdev->dev, "vfio-pci"))
+			pci_err(pdev, "live update: cannot reserve it for vfio-pci\n");
+		else
+			pci_info(pdev, "live update: kept running, for vfio-pci\n");
+		return;
+	}
+}
+DECLARE_PCI_FIXUP_HEADER(PCI_ANY_ID, PCI_ANY_ID, iommu_lu_pci_override);
+#endif
+
+/* Known to LUO from boot, so that its record can be read at probe time */
+static int __init iommu_lu_init(void)
+{
+	int err;
+
+	if (!liveupdate_enabled())
+		return 0;
+	err = liveupdate_flb_hold(&iommu_lu_flb);
+	if (err)
+		pr_err("cannot register its FLB (%d)\n", err);
+	return 0;
+}
+core_initcall(iommu_lu_init);
+
+#ifdef CONFIG_IOMMU_LIVEUPDATE_KUNIT_TEST
+#include "liveupdate_kunit.h"
+#endif
