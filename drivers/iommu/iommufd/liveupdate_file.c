@@ -28,14 +28,22 @@
  * restored by token.  FINISH of an iommufd never retrieved frees the
  * record.
  *
- * What is not done yet: the IOMMU page tables themselves (the IOMMU driver
- * hands those over) and restoring a HWPT from the record.
+ * The IOMMU page tables of those HWPTs go to the next kernel too: each
+ * HWPT's domain is preserved with the IOMMU core (iommu_lu_preserve_domain())
+ * under its token, the driver keeping every page-table page (EOPNOTSUPP
+ * from a driver that cannot).  A VFIO
+ * device attached to one of them and preserved in the same session, after
+ * the iommufd, keeps translating through it across the reboot
+ * (iommufd_device_lu_preserve()).
+ *
+ * What is not done yet: restoring a HWPT from the record.
  */
 
 #define pr_fmt(fmt) "iommufd: live update: " fmt
 
 #include <linux/debugfs.h>
 #include <linux/file.h>
+#include <linux/iommu-liveupdate.h>
 #include <linux/iommufd.h>
 #include <linux/kexec_handover.h>
 #include <linux/liveupdate.h>
@@ -368,6 +376,36 @@ static void iommufd_lu_debugfs_init(void) { }
 static void iommufd_lu_debugfs_exit(void) { }
 #endif
 
+/* Preserve the domain of every held HWPT with the IOMMU core */
+static int iommufd_lu_preserve_domains(struct iommufd_lu_out *out)
+{
+	unsigned long i;
+	int rc;
+
+	for (i = 0; i < out->nr_hwpts; i++) {
+		struct iommufd_hwpt_paging *hwpt_paging = out->hwpts[i];
+
+		rc = iommu_lu_preserve_domain(hwpt_paging->common.domain,
+					      hwpt_paging->lu_token);
+		if (rc)
+			goto out_unpreserve;
+	}
+	return 0;
+
+out_unpreserve:
+	while (i--)
+		iommu_lu_unpreserve_domain(out->hwpts[i]->common.domain);
+	return rc;
+}
+
+static void iommufd_lu_unpreserve_domains(struct iommufd_lu_out *out)
+{
+	unsigned long i;
+
+	for (i = 0; i < out->nr_hwpts; i++)
+		iommu_lu_unpreserve_domain(out->hwpts[i]->common.domain);
+}
+
 static int iommufd_lu_preserve(struct liveupdate_file_op_args *args)
 {
 	struct iommufd_lu_out *out;
@@ -381,18 +419,26 @@ static int iommufd_lu_preserve(struct liveupdate_file_op_args *args)
 	/* No HWPT marked or destroyed while they are taken */
 	mutex_lock(&iommufd_lu_mark_lock);
 	rc = iommufd_lu_hold_marked(out);
-	if (!rc)
-		rc = iommufd_lu_serialize(out, args->session);
-	mutex_unlock(&iommufd_lu_mark_lock);
 	if (rc)
-		goto out_release;
+		goto out_unlock;
+	rc = iommufd_lu_serialize(out, args->session);
+	if (rc)
+		goto out_unlock;
+	rc = iommufd_lu_preserve_domains(out);
+	if (rc)
+		goto out_free_ser;
+	out->ictx->lu_out = out;
+	mutex_unlock(&iommufd_lu_mark_lock);
 
 	iommufd_lu_break(out->ser);
 	args->serialized_data = virt_to_phys(out->ser);
 	args->private_data = out;
 	return 0;
 
-out_release:
+out_free_ser:
+	kho_unpreserve_free(out->ser);
+out_unlock:
+	mutex_unlock(&iommufd_lu_mark_lock);
 	iommufd_lu_release_held(out);
 	kfree(out);
 	return rc;
@@ -402,10 +448,120 @@ static void iommufd_lu_unpreserve(struct liveupdate_file_op_args *args)
 {
 	struct iommufd_lu_out *out = args->private_data;
 
+	mutex_lock(&iommufd_lu_mark_lock);
+	out->ictx->lu_out = NULL;
+	mutex_unlock(&iommufd_lu_mark_lock);
+	iommufd_lu_unpreserve_domains(out);
 	kho_unpreserve_free(out->ser);
 	iommufd_lu_release_held(out);
 	kfree(out);
 }
+
+/* Whether @hwpt is one of the HWPTs @out preserves */
+static bool iommufd_lu_out_has(struct iommufd_lu_out *out,
+			       struct iommufd_hw_pagetable *hwpt)
+{
+	unsigned long i;
+
+	for (i = 0; i < out->nr_hwpts; i++)
+		if (&out->hwpts[i]->common == hwpt)
+			return true;
+	return false;
+}
+
+/*
+ * The preserved HWPT @idev is attached to, or NULL; the group's lock and
+ * iommufd_lu_mark_lock held.
+ */
+static struct iommufd_hwpt_paging *
+iommufd_device_lu_hwpt(struct iommufd_device *idev)
+{
+	struct iommufd_hw_pagetable *hwpt = idev->igroup->hwpt;
+	struct iommufd_lu_out *out = idev->ictx->lu_out;
+
+	if (!out || !hwpt || !iommufd_lu_out_has(out, hwpt))
+		return NULL;
+	return to_hwpt_paging(hwpt);
+}
+
+/**
+ * iommufd_device_lu_preserve - keep a device translating through its HWPT
+ *	across a live update
+ * @idev: a device bound to an iommufd
+ * @session: the session the device's file is being preserved in
+ * @hwpt_token: returns the token of the HWPT it is attached to
+ *
+ * The iommufd must be preserved in @session already, and the device
+ * attached to one of the HWPTs that preserve carries.
+ *
+ * Return: 0; -EXDEV if the iommufd is not preserved in @session; -EINVAL if
+ * the device is not attached to a HWPT the preserved iommufd carries; or
+ * the error of iommu_lu_preserve_device().
+ */
+int iommufd_device_lu_preserve(struct iommufd_device *idev,
+			       struct liveupdate_session *session,
+			       u64 *hwpt_token)
+{
+	struct iommufd_hwpt_paging *hwpt_paging;
+	u64 token;
+	int rc;
+
+	if (liveupdate_get_token_outgoing(session, idev->ictx->file, &token))
+		return -EXDEV;
+
+	mutex_lock(&iommufd_lu_mark_lock);
+	mutex_lock(&idev->igroup->lock);
+	hwpt_paging = iommufd_device_lu_hwpt(idev);
+	if (!hwpt_paging) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	rc = iommu_lu_preserve_device(idev->dev, hwpt_paging->common.domain);
+	if (!rc)
+		*hwpt_token = hwpt_paging->lu_token;
+out_unlock:
+	mutex_unlock(&idev->igroup->lock);
+	mutex_unlock(&iommufd_lu_mark_lock);
+	return rc;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_device_lu_preserve, IOMMUFD);
+
+/**
+ * iommufd_device_lu_unpreserve - undo iommufd_device_lu_preserve()
+ * @idev: the device
+ */
+void iommufd_device_lu_unpreserve(struct iommufd_device *idev)
+{
+	iommu_lu_unpreserve_device(idev->dev);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_device_lu_unpreserve, IOMMUFD);
+
+/**
+ * iommufd_device_lu_check - whether a preserved device is still attached
+ *	to the HWPT it was preserved with
+ * @idev: the device, preserved with iommufd_device_lu_preserve()
+ * @hwpt_token: the token that returned
+ *
+ * For the freeze at the reboot: a device moved to another HWPT since must
+ * not go to the next kernel as if it had not.
+ *
+ * Return: 0, or -EBUSY if it is attached elsewhere now.
+ */
+int iommufd_device_lu_check(struct iommufd_device *idev, u64 hwpt_token)
+{
+	struct iommufd_hwpt_paging *hwpt_paging;
+	int rc = 0;
+
+	mutex_lock(&iommufd_lu_mark_lock);
+	mutex_lock(&idev->igroup->lock);
+	hwpt_paging = iommufd_device_lu_hwpt(idev);
+	if (!hwpt_paging || hwpt_paging->lu_token != hwpt_token)
+		rc = -EBUSY;
+	mutex_unlock(&idev->igroup->lock);
+	mutex_unlock(&iommufd_lu_mark_lock);
+	return rc;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_device_lu_check, IOMMUFD);
 
 /*
  * Take the block handed over at @phys and check the record in it.  The
@@ -511,9 +667,15 @@ int iommufd_lu_init(void)
 	if (!liveupdate_enabled())
 		return 0;
 	rc = liveupdate_register_file_handler(&iommufd_lu_handler);
-	if (!rc)
-		iommufd_lu_debugfs_init();
-	return rc;
+	if (rc)
+		return rc;
+	rc = liveupdate_register_flb(&iommufd_lu_handler, &iommu_lu_flb);
+	if (rc) {
+		liveupdate_unregister_file_handler(&iommufd_lu_handler);
+		return rc;
+	}
+	iommufd_lu_debugfs_init();
+	return 0;
 }
 
 /**
@@ -524,5 +686,6 @@ void iommufd_lu_exit(void)
 	if (!liveupdate_enabled())
 		return;
 	iommufd_lu_debugfs_exit();
+	liveupdate_unregister_flb(&iommufd_lu_handler, &iommu_lu_flb);
 	liveupdate_unregister_file_handler(&iommufd_lu_handler);
 }
