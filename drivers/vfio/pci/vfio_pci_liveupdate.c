@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio-pci and live update: the LUO file handler of a vfio-pci device file.
+ */
+
+/**
+ * DOC: Preserving a vfio-pci device
+ *
+ * A VMM preserves its passthrough device's file in a LUO session after
+ * the memfds and the iommufd it depends on: memfd -> iommufd -> device.
+ * The device keeps doing DMA through its IOMMU domain while the kernel is
+ * replaced; it is never reset and stays a bus master.
+ *
+ * Life of a preserved device.  PRESERVE_FD takes a device file opened
+ * through the device's cdev (/dev/vfio/devices/vfioN) of a device bound
+ * to vfio-pci; group and container files, and device files obtained from
+ * a group, are refused with EOPNOTSUPP.  The device must be bound to an
+ * iommufd preserved in the same session (else EXDEV) and attached to a
+ * HWPT that iommufd carries (else EINVAL); the IOMMU core then keeps it
+ * translating through that HWPT's domain across the reboot and the PCI
+ * core leaves it and its bridges bus masters.  A record of one block
+ * names the device (segment, requester ID) and the HWPT's token.
+ *
+ * At the reboot the freeze refuses, with EBUSY, a device whose interrupts
+ * are enabled (the next kernel starts with an empty interrupt remapping
+ * table: the VMM disables them with VFIO_DEVICE_SET_IRQS first) or that was
+ * moved to another HWPT since; the reboot then fails and nothing changes.
+ *
+ * In the next kernel the device is reserved for vfio-pci when it is
+ * enumerated (the IOMMU core's record names it) and its translation goes
+ * on.  RETRIEVE_FD returns a file of the device as opening its cdev would:
+ * not bound to any iommufd yet.  FINISH of a device never retrieved frees
+ * its record.
+ *
+ * What is not done yet: holding the device for its session (opening its
+ * cdev directly works, and its first open resets it), and handing its
+ * restored domain to the iommufd it binds to.
+ */
+
+#define pr_fmt(fmt) "vfio-pci: live update: " fmt
+
+#include <linux/iommu-liveupdate.h>
+#include <linux/iommufd.h>
+#include <linux/kexec_handover.h>
+#include <linux/liveupdate.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/vfio.h>
+#include <linux/vfio_pci_core.h>
+
+#include "vfio_pci_liveupdate.h"
+
+#define VFIO_PCI_LU_COMPATIBLE	"vfio-pci-612-v1"
+
+/**
+ * struct vfio_pci_lu_ser - a preserved vfio-pci device, handed over
+ * @segment: its PCI segment
+ * @rid: its requester ID (bus << 8 | devfn)
+ * @reserved: 0
+ * @hwpt_token: the token of the HWPT it translates through
+ */
+struct vfio_pci_lu_ser {
+	u16 segment;
+	u16 rid;
+	u32 reserved;
+	u64 hwpt_token;
+};
+
+/**
+ * struct vfio_pci_lu_out - a device preserved in this kernel
+ * @vdev: the device; the session holds its file
+ * @idev: its binding to the preserved iommufd
+ * @ser: its record, preserved with KHO
+ */
+struct vfio_pci_lu_out {
+	struct vfio_pci_core_device *vdev;
+	struct iommufd_device *idev;
+	struct vfio_pci_lu_ser *ser;
+};
+
+static struct pci_driver *vfio_pci_lu_driver;
+
+static bool vfio_pci_lu_can_preserve(struct liveupdate_file_handler *handler,
+				     struct file *file)
+{
+	/* Every VFIO file, so that the unsupported ones get a clear errno */
+	return vfio_file_is_vfio(file);
+}
+
+/* The vfio-pci device of @file, opened through its cdev, or NULL */
+static struct vfio_pci_core_device *vfio_pci_lu_device(struct file *file)
+{
+	struct vfio_device *device = vfio_file_cdev_device(file);
+
+	if (!device || !dev_is_pci(device->dev) ||
+	    to_pci_dev(device->dev)->driver != vfio_pci_lu_driver)
+		return NULL;
+	return container_of(device, struct vfio_pci_core_device, vdev);
+}
+
+static int vfio_pci_lu_preserve(struct liveupdate_file_op_args *args)
+{
+	struct vfio_pci_core_device *vdev = vfio_pci_lu_device(args->file);
+	struct vfio_pci_lu_out *out;
+	u64 token;
+	int rc;
+
+	if (!vdev)
+		return -EOPNOTSUPP;
+	out = kzalloc(sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	out->vdev = vdev;
+	out->ser = kho_alloc_preserve(sizeof(*out->ser));
+	if (IS_ERR(out->ser)) {
+		rc = PTR_ERR(out->ser);
+		goto out_free;
+	}
+
+	/* The binding to an iommufd holds still under the set's lock */
+	mutex_lock(&vdev->vdev.dev_set->lock);
+	out->idev = vdev->vdev.iommufd_device;
+	if (out->idev)
+		rc = iommufd_device_lu_preserve(out->idev, args->session,
+						&token);
+	else
+		rc = -EINVAL;
+	mutex_unlock(&vdev->vdev.dev_set->lock);
+	if (rc)
+		goto out_free_ser;
+
+	out->ser->segment = pci_domain_nr(vdev->pdev->bus);
+	out->ser->rid = pci_dev_id(vdev->pdev);
+	out->ser->hwpt_token = token;
+	args->serialized_data = virt_to_phys(out->ser);
+	args->private_data = out;
+	return 0;
+
+out_free_ser:
+	kho_unpreserve_free(out->ser);
+out_free:
+	kfree(out);
+	return rc;
+}
+
+static void vfio_pci_lu_unpreserve(struct liveupdate_file_op_args *args)
+{
+	struct vfio_pci_lu_out *out = args->private_data;
+
+	iommufd_device_lu_unpreserve(out->idev);
+	kho_unpreserve_free(out->ser);
+	kfree(out);
+}
+
+static int vfio_pci_lu_freeze(struct liveupdate_file_op_args *args)
+{
+	struct vfio_pci_lu_out *out = args->private_data;
+	struct vfio_pci_core_device *vdev = out->vdev;
+	bool irqs;
+
+	mutex_lock(&vdev->igate);
+	irqs = vdev->irq_type != VFIO_PCI_NUM_IRQS;
+	mutex_unlock(&vdev->igate);
+	if (irqs) {
+		pci_warn(vdev->pdev, "live update: its interrupts are enabled\n");
+		return -EBUSY;
+	}
+	if (iommufd_device_lu_check(out->idev, out->ser->hwpt_token)) {
+		pci_warn(vdev->pdev, "live update: no longer on its preserved HWPT\n");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/* A file for the device @ser names, bound to vfio-pci */
+static struct file *vfio_pci_lu_open(const struct vfio_pci_lu_ser *ser)
+{
+	struct vfio_pci_core_device *vdev;
+	struct pci_dev *pdev;
+	struct file *file;
+
+	pdev = pci_get_domain_bus_and_slot(ser->segment, ser->rid >> 8,
+					   ser->rid & 0xff);
+	if (!pdev) {
+		pr_err("%04x:%04x: no such device\n", ser->segment, ser->rid);
+		return ERR_PTR(-ENODEV);
+	}
+	/* The driver cannot go while its device is locked */
+	device_lock(&pdev->dev);
+	if (pdev->driver == vfio_pci_lu_driver) {
+		vdev = dev_get_drvdata(&pdev->dev);
+		file = vfio_device_cdev_file(&vdev->vdev);
+	} else {
+		pci_err(pdev, "live update: not bound to vfio-pci\n");
+		file = ERR_PTR(-EBUSY);
+	}
+	device_unlock(&pdev->dev);
+	pci_dev_put(pdev);
+	return file;
+}
+
+static int vfio_pci_lu_retrieve(struct liveupdate_file_op_args *args)
+{
+	struct vfio_pci_lu_ser *ser;
+	struct folio *folio;
+	struct file *file;
+
+	folio = args->private_data;
+	if (!folio) {
+		folio = kho_restore_folio(args->serialized_data);
+		if (!folio) {
+			pr_err("no preserved record at %#llx\n",
+			       args->serialized_data);
+			return -EINVAL;
+		}
+		/* Kept for another try and for finish */
+		args->private_data = folio;
+	}
+	ser = folio_address(folio);
+	if (folio_size(folio) < sizeof(*ser) || ser->reserved) {
+		pr_err("record at %#llx is malformed\n", args->serialized_data);
+		return -EINVAL;
+	}
+	file = vfio_pci_lu_open(ser);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	folio_put(folio);
+	args->private_data = NULL;
+	args->file = file;
+	return 0;
+}
+
+static void vfio_pci_lu_finish(struct liveupdate_file_op_args *args)
+{
+	struct folio *folio = args->private_data;
+
+	if (args->retrieve_status > 0)
+		return;
+	if (!folio)
+		folio = kho_restore_folio(args->serialized_data);
+	if (folio)
+		folio_put(folio);
+}
+
+static const struct liveupdate_file_ops vfio_pci_lu_file_ops = {
+	.can_preserve = vfio_pci_lu_can_preserve,
+	.preserve = vfio_pci_lu_preserve,
+	.unpreserve = vfio_pci_lu_unpreserve,
+	.freeze = vfio_pci_lu_freeze,
+	.retrieve = vfio_pci_lu_retrieve,
+	.finish = vfio_pci_lu_finish,
+	.owner = THIS_MODULE,
+};
+
+static struct liveupdate_file_handler vfio_pci_lu_handler = {
+	.ops = &vfio_pci_lu_file_ops,
+	.compatible = VFIO_PCI_LU_COMPATIBLE,
+};
+
+/**
+ * vfio_pci_lu_init - register the vfio-pci handler with LUO
+ * @driver: vfio-pci's driver, whose devices it serves
+ *
+ * Return: 0, also when live update is off; or the registration's error.
+ */
+int vfio_pci_lu_init(struct pci_driver *driver)
+{
+	int rc;
+
+	if (!liveupdate_enabled())
+		return 0;
+	vfio_pci_lu_driver = driver;
+	rc = liveupdate_register_file_handler(&vfio_pci_lu_handler);
+	if (rc)
+		return rc;
+	rc = liveupdate_register_flb(&vfio_pci_lu_handler, &iommu_lu_flb);
+	if (rc)
+		liveupdate_unregister_file_handler(&vfio_pci_lu_handler);
+	return rc;
+}
+
+/**
+ * vfio_pci_lu_exit - unregister the vfio-pci handler
+ */
+void vfio_pci_lu_exit(void)
+{
+	if (!liveupdate_enabled())
+		return;
+	liveupdate_unregister_flb(&vfio_pci_lu_handler, &iommu_lu_flb);
+	liveupdate_unregister_file_handler(&vfio_pci_lu_handler);
+}
+
+MODULE_IMPORT_NS(IOMMUFD);
