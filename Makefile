@@ -208,7 +208,8 @@ define mkinitrd
 				iommufd_lu_preserve; do
 			echo "file /lu/bin/$$p $(T)/iommu/$$p 0755 0 0"
 		done
-		for p in vfio_edu_dma_test vfio_edu_bench vfio_lu_kexec; do
+		for p in vfio_edu_dma_test vfio_edu_bench vfio_lu_kexec \
+				vfio_lu_preserve; do
 			echo "file /lu/bin/$$p $(T)/vfio/$$p 0755 0 0"
 		done
 		for t in $(TREE)/$(LU)/tests/*.sh; do

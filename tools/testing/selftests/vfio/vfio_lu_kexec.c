@@ -6,6 +6,11 @@
  * function of its stage, as in ../liveupdate/luo_kexec.c, whose helpers
  * (reporting, sessions, memfd patterns) it shares.
  *
+ * The guest's memory is a memfd sealed against growing and shrinking and
+ * filled with a pattern; every DMA copies COPY bytes from SRC, and the
+ * next kernel checks every byte: the copy where a DMA landed, the
+ * pattern everywhere else.
+ *
  * iommufd_retrieve: the memfd, then the iommufd, are preserved (the other
  *	order is refused with EXDEV); in the next kernel both come back, the
  *	memfd with every byte, the iommufd as a working one: the device binds
@@ -15,17 +20,48 @@
  * iommufd_corrupt: the record is made malformed (LIVEUPDATE_TEST knob);
  *	the next kernel refuses it with EINVAL and a log line, and the memfd,
  *	FINISH and new sessions all work.
+ *
+ * The device tests preserve the memfd, the iommufd and the device file
+ * (memfd -> iommufd -> device) and reboot from the process that holds
+ * them, as a VMM would; 0 translation faults unless said otherwise.
+ *
+ * device_dma: a copy whose second half (edu -> RAM) is started just before
+ *	the reboot lands during the kexec, through the preserved page tables;
+ *	in the next kernel the device is bound to vfio-pci and still a bus
+ *	master, a copy started through sysfs (resource0; its vfio file is
+ *	never opened) lands in the memfd, the iommufd and the device are
+ *	retrieved and the session finishes.
+ * device_dma_rootport: the same with the edu behind a PCIe root port
+ *	(vmtest.sh -e 0 -r), which stays a bus master too.
+ * device_blocked: a second edu, bound to vfio-pci with an iommufd of its
+ *	own mapping the same memfd, its files held open through the reboot
+ *	but not preserved: in the next kernel it has no driver, and its DMA
+ *	faults and lands nowhere (1 fault), while the preserved edu's landed.
+ * device_corrupt_did, device_corrupt_format: the device's IOMMU record
+ *	made malformed (LIVEUPDATE_TEST knob): the next kernel refuses it with
+ *	a log line and blocks the device, whose DMA faults and lands nowhere
+ *	(1 fault); the memfd, FINISH and new sessions work.
+ * device_irq_freeze: with an interrupt enabled on the preserved device the
+ *	reboot fails with EBUSY and changes nothing (a DMA still lands, the
+ *	kexec image stays loaded); with it disabled the reboot goes through.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/reboot.h>
 #include <linux/iommufd.h>
+#include <linux/pci_regs.h>
+#include <linux/reboot.h>
+#include <linux/vfio.h>
 
 #include "../liveupdate/luo_kexec.h"
 #include "vfio_util.h"
@@ -33,13 +69,26 @@
 #define SESSION		"vmm"
 #define MEMFD_TOKEN	1
 #define IOMMUFD_TOKEN	2
+#define DEVICE_TOKEN	3
 #define HWPT_TOKEN	0x4857505400000001ULL
-#define SIZE		(8 * MB)
+#define SIZE		(8 * MB)	/* the guest of the iommufd tests */
+#define DEV_SIZE	(64 * MB)	/* the guest of the device tests */
 #define IOVA		(16 * MB)	/* edu reaches 28 bits */
 #define SEED		0x1d
 #define COPY		4095
-#define SRC		0x3000		/* offsets in the memfd */
-#define DST		0x9001
+#define PAGE		4096
+
+/* Offsets in the memfd: the source of every copy, and where copies go */
+#define SRC		0x3000
+#define DST		0x9001		/* before the reboot */
+#define DST_AGAIN	0x14003		/* after a reboot that was refused */
+#define IN_FLIGHT	(40 * MB + 0x801) /* started, landing in the kexec */
+#define OTHER_DST	(20 * MB + 0x5)	/* the unpreserved edu, before */
+#define BLOCKED		(48 * MB + 0x3)	/* the unpreserved edu, after */
+#define AFTER		(63 * MB + 0x10) /* in the next kernel */
+
+#define IOMMUFD_KNOB	"/sys/kernel/debug/iommufd_lu/corrupt"
+#define IOMMU_KNOB	"/sys/kernel/debug/iommu_lu/corrupt"
 
 /* The guest: a device bound to an iommufd, its HWPT mapping the memfd */
 struct guest {
@@ -48,19 +97,69 @@ struct guest {
 	uint32_t ioas_id;
 	uint32_t hwpt_id;
 	int memfd;
+	size_t size;
 };
 
-static void guest_attach(struct guest *g)
-{
-	char bdf[16];
+/* The copies of [SRC, SRC + COPY) a test expects, by where they landed */
+struct landed {
+	unsigned int n;
+	off_t dst[4];
+};
 
-	CHECK_RET(0, vfio_pci_find(0x1234, 0x11e8, 0, bdf, sizeof(bdf)));
+/* A line for the harness ("LU-FAULTS 1"): on the result channel */
+static void report(const char *what, int n)
+{
+	const char *path = getenv("LU_RES") ? getenv("LU_RES") : "/dev/ttyS1";
+	FILE *res = fopen(path, "w");
+
+	CHECK(res, "%s: %s", path, strerror(errno));
+	fprintf(res, "%s %d\n", what, n);
+	fclose(res);
+}
+
+/* This test provokes @n VT-d translation faults (lib.sh expect_faults) */
+static void expect_faults(int n)
+{
+	report("LU-FAULTS", n);
+}
+
+/* The @nth edu device on a root bus, or behind a bridge */
+static void find_edu(unsigned int nth, bool behind_port, char *bdf,
+		     size_t len)
+{
+	unsigned int i, seen = 0;
+	char parent[16];
+	bool behind;
+
+	for (i = 0; !vfio_pci_find(0x1234, 0x11e8, i, bdf, len); i++) {
+		behind = !vfio_pci_parent(bdf, parent, sizeof(parent));
+		if (behind == behind_port && seen++ == nth)
+			return;
+	}
+	die("no edu device #%u %s", nth,
+	    behind_port ? "behind a bridge" : "on a root bus");
+}
+
+/* A memfd of @size that cannot change size, filled with the pattern */
+static int guest_memory(size_t size)
+{
+	int memfd = new_memfd(size, MFD_ALLOW_SEALING);
+
+	fill(memfd, 0, size, SEED);
+	CHECK(!fcntl(memfd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK),
+	      "seal: %s", strerror(errno));
+	return memfd;
+}
+
+/* Edu @bdf bound to g->iommufd, through a HWPT mapping g->memfd at IOVA */
+static void guest_attach(struct guest *g, const char *bdf)
+{
 	CHECK_RET(0, vfio_pci_bind_vfio(bdf));
 	CHECK_RET(0, vfio_pci_device_open(&g->dev, bdf));
 	CHECK_RET(0, vfio_pci_device_bind(&g->dev, g->iommufd));
 	CHECK_RET(0, iommufd_ioas_alloc(g->iommufd, &g->ioas_id));
 	CHECK_RET(0, iommufd_map_file(g->iommufd, g->ioas_id, g->memfd, 0,
-				      SIZE, IOVA));
+				      g->size, IOVA));
 	CHECK_RET(0, iommufd_hwpt_alloc(g->iommufd, g->dev.dev_id, g->ioas_id,
 					&g->hwpt_id));
 	CHECK_RET(0, vfio_pci_device_attach(&g->dev, g->hwpt_id));
@@ -69,16 +168,28 @@ static void guest_attach(struct guest *g)
 	CHECK_RET(0, vfio_dma_init(&g->dev));
 }
 
-/* RAM -> edu -> RAM inside the memfd; checked through the memfd */
-static void guest_dma(struct guest *g)
+/* The same, with a new iommufd of its own and @memfd of @size */
+static void guest_up(struct guest *g, const char *bdf, int memfd,
+		     size_t size)
 {
-	static char src[COPY], dst[COPY];
+	g->memfd = memfd;
+	g->size = size;
+	g->iommufd = iommufd_open();
+	CHECK(g->iommufd >= 0, "open /dev/iommu");
+	guest_attach(g, bdf);
+}
 
-	CHECK_RET(0, vfio_dma_memcpy(&g->dev, IOVA + SRC, IOVA + DST, COPY));
+/* RAM -> edu -> RAM from SRC to @dst in the memfd; checked through it */
+static void guest_dma(struct guest *g, off_t dst)
+{
+	static char src[COPY], got[COPY];
+
+	CHECK_RET(0, vfio_dma_memcpy(&g->dev, IOVA + SRC, IOVA + dst, COPY));
 	CHECK(pread(g->memfd, src, COPY, SRC) == COPY &&
-	      pread(g->memfd, dst, COPY, DST) == COPY, "pread: %s",
+	      pread(g->memfd, got, COPY, dst) == COPY, "pread: %s",
 	      strerror(errno));
-	CHECK(!memcmp(src, dst, COPY), "the DMA did not land at %#x", DST);
+	CHECK(!memcmp(src, got, COPY), "%s: the DMA did not land at %#llx",
+	      g->dev.bdf, (unsigned long long)dst);
 }
 
 static int mark(int iommufd, uint32_t hwpt_id, uint64_t token)
@@ -101,24 +212,112 @@ static void write_knob(const char *path, const char *val)
 	CHECK(fputs(val, f) >= 0 && !fclose(f), "%s: write failed", path);
 }
 
+/* Byte @i of the pattern fill() wrote (x86: words are little-endian) */
+static uint8_t pattern_byte(off_t i)
+{
+	return pattern(SEED, i / 8) >> (i % 8 * 8);
+}
+
+static bool in_copy(const struct landed *l, off_t i, off_t *src)
+{
+	unsigned int k;
+
+	for (k = 0; k < l->n; k++) {
+		if (i >= l->dst[k] && i < l->dst[k] + COPY) {
+			*src = SRC + i - l->dst[k];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* What byte @i of the memfd must hold */
+static uint8_t expected(const struct landed *l, off_t i)
+{
+	off_t src;
+
+	return pattern_byte(in_copy(l, i, &src) ? src : i);
+}
+
+/* Whether the word at @i has no byte of a copy */
+static bool plain_word(const struct landed *l, off_t i)
+{
+	unsigned int k;
+
+	for (k = 0; k < l->n; k++)
+		if (i < l->dst[k] + COPY && l->dst[k] < i + 8)
+			return false;
+	return true;
+}
+
 /*
- * Stage 1 of every test: the guest's memory in a memfd that cannot change
- * size, DMA into it, the HWPT marked, the memfd and the iommufd preserved
- * in that order; then on to the next kernel.
+ * Every byte of [off, off + len) of @memfd: the copies of @l where they
+ * landed, the pattern everywhere else.
+ */
+static void check_memory(int memfd, off_t off, size_t len,
+			 const struct landed *l, const char *what)
+{
+	static uint8_t buf[64 * 1024];
+	size_t done, chunk, k;
+	uint64_t word;
+	off_t i;
+
+	for (done = 0; done < len; done += chunk) {
+		chunk = len - done < sizeof(buf) ? len - done : sizeof(buf);
+		CHECK(pread(memfd, buf, chunk, off + done) == (ssize_t)chunk,
+		      "%s: pread: %s", what, strerror(errno));
+		k = 0;
+		while (k < chunk) {
+			i = off + done + k;
+			/* Whole words of the pattern: nearly all of them */
+			if (!(i % 8) && k + 8 <= chunk && plain_word(l, i)) {
+				memcpy(&word, buf + k, 8);
+				if (word == pattern(SEED, i / 8)) {
+					k += 8;
+					continue;
+				}
+			}
+			CHECK(buf[k] == expected(l, i),
+			      "%s: byte %#llx is %#x, not %#x", what,
+			      (unsigned long long)i, buf[k], expected(l, i));
+			k++;
+		}
+	}
+}
+
+/* Whether the kernel log has @text */
+static bool kmsg_has(const char *text)
+{
+	enum { READ_ALL = 3, SIZE_BUFFER = 10 };	/* SYSLOG_ACTION_* */
+	int size = klogctl(SIZE_BUFFER, NULL, 0), n;
+	bool found;
+	char *buf;
+
+	CHECK(size > 0, "klogctl: %s", strerror(errno));
+	buf = malloc(size + 1);
+	CHECK(buf, "out of memory");
+	n = klogctl(READ_ALL, buf, size);
+	CHECK(n >= 0, "klogctl: %s", strerror(errno));
+	buf[n] = '\0';
+	found = strstr(buf, text);
+	free(buf);
+	return found;
+}
+
+/*
+ * Stage 1 of the iommufd tests: DMA into the guest's memory, the HWPT
+ * marked, the memfd and the iommufd preserved in that order; then on to
+ * the next kernel.
  */
 static void __attribute__((noreturn)) preserve_guest(const char *corrupt)
 {
 	struct guest g = { };
 	int lu = open_lu(), s;
+	char bdf[16];
 
-	g.memfd = new_memfd(SIZE, MFD_ALLOW_SEALING);
-	fill(g.memfd, 0, SIZE, SEED);
-	CHECK(!fcntl(g.memfd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK),
-	      "seal: %s", strerror(errno));
-	g.iommufd = iommufd_open();
-	CHECK(g.iommufd >= 0, "open /dev/iommu");
-	guest_attach(&g);
-	guest_dma(&g);
+	find_edu(0, false, bdf, sizeof(bdf));
+	guest_up(&g, bdf, guest_memory(SIZE), SIZE);
+	guest_dma(&g, DST);
 	CHECK_RET(0, mark(g.iommufd, g.hwpt_id, HWPT_TOKEN));
 
 	s = luo_create_session(lu, SESSION);
@@ -126,10 +325,59 @@ static void __attribute__((noreturn)) preserve_guest(const char *corrupt)
 	CHECK_RET(-EXDEV, luo_preserve(s, g.iommufd, IOMMUFD_TOKEN));
 	CHECK_RET(0, luo_preserve(s, g.memfd, MEMFD_TOKEN));
 	if (corrupt)
-		write_knob("/sys/kernel/debug/iommufd_lu/corrupt", corrupt);
+		write_knob(IOMMUFD_KNOB, corrupt);
 	CHECK_RET(0, luo_preserve(s, g.iommufd, IOMMUFD_TOKEN));
 	say("memfd and iommufd preserved, the DMA landed");
 	hold(lu);
+}
+
+/*
+ * Stage 1 of the device tests, the guest up: its HWPT marked, then the
+ * memfd, the iommufd and the device preserved, in that order (with the
+ * device's IOMMU record made malformed if @corrupt says how); the
+ * preserved device still does DMA.  Returns the session, which stays
+ * open until the reboot.
+ */
+static int preserve_device(int lu, struct guest *g, const char *corrupt)
+{
+	char group[16] = "?";
+	int s, ret;
+
+	CHECK_RET(0, mark(g->iommufd, g->hwpt_id, HWPT_TOKEN));
+	s = luo_create_session(lu, SESSION);
+	CHECK(s >= 0, "create session: %s", strerror(-s));
+	CHECK_RET(0, luo_preserve(s, g->memfd, MEMFD_TOKEN));
+	CHECK_RET(0, luo_preserve(s, g->iommufd, IOMMUFD_TOKEN));
+	if (corrupt)
+		write_knob(IOMMU_KNOB, corrupt);
+	ret = luo_preserve(s, g->dev.fd, DEVICE_TOKEN);
+	/* The IOMMU core keeps only a device alone in its group */
+	CHECK(ret != -EOPNOTSUPP ||
+	      vfio_pci_iommu_group(g->dev.bdf, group, sizeof(group)) <= 1,
+	      "preserving %s: EOPNOTSUPP, it shares IOMMU group %s (is the bridge above it without ACS, an extended capability: no CONFIG_PCI_MMCONFIG?)",
+	      g->dev.bdf, group);
+	CHECK_RET(0, ret);
+	guest_dma(g, DST);
+	return s;
+}
+
+/* Load the next stage's kernel, for a reboot from this process */
+static void load_next_kernel(void)
+{
+	CHECK(!system("lu_kexec --load-only"), "lu_kexec --load-only failed");
+}
+
+/*
+ * Reboot into the next stage from this process, so that the files it
+ * holds (the session, the device, the iommufds) are open at the reboot,
+ * as a VMM's are; hold() would hand them to a daemon and let lu_kexec
+ * reboot after the time it takes to start.
+ */
+static void __attribute__((noreturn)) kexec_now(int stage)
+{
+	report("LU-KEXEC", stage);
+	reboot(LINUX_REBOOT_CMD_KEXEC);
+	die("reboot(LINUX_REBOOT_CMD_KEXEC): %s", strerror(errno));
 }
 
 /* Stage 2 of every test: the session the first stage preserved */
@@ -141,27 +389,102 @@ static int retrieve_vmm(int lu)
 	return s;
 }
 
-/* The restored memfd: every byte as written, and the DMA's copy */
-static int check_memfd(int s)
+/* The restored memfd of @size: every byte, the copies of @l included */
+static int check_memfd(int s, size_t size, const struct landed *l)
 {
-	static char src[COPY], dst[COPY];
 	int memfd = luo_retrieve(s, MEMFD_TOKEN);
 
 	CHECK(memfd >= 0, "retrieve the memfd: %s", strerror(-memfd));
-	CHECK(same(memfd, 0, DST & ~7UL, SEED) &&
-	      same(memfd, (DST + COPY + 7) & ~7UL,
-		   SIZE - ((DST + COPY + 7) & ~7UL), SEED),
-	      "the memfd lost data");
-	CHECK(pread(memfd, src, COPY, SRC) == COPY &&
-	      pread(memfd, dst, COPY, DST) == COPY &&
-	      !memcmp(src, dst, COPY), "the DMA's copy did not survive");
+	check_memory(memfd, 0, size, l, "the restored memfd");
 	return memfd;
 }
+
+static void check_driver(const char *bdf, const char *want)
+{
+	char driver[64];
+
+	CHECK_RET(0, vfio_pci_driver(bdf, driver, sizeof(driver)));
+	CHECK(!strcmp(driver, want), "%s: driver '%s', not '%s'", bdf,
+	      driver, want);
+}
+
+static void check_master(const char *bdf)
+{
+	uint16_t cmd;
+
+	CHECK_RET(0, vfio_pci_read_command(bdf, &cmd));
+	CHECK(cmd & PCI_COMMAND_MASTER,
+	      "%s is no longer a bus master (PCI_COMMAND %#x)", bdf, cmd);
+}
+
+/* Edu @bdf driven through sysfs: its vfio file, if any, is not opened */
+static void open_raw(struct vfio_pci_device *raw, const char *bdf)
+{
+	CHECK_RET(0, vfio_pci_device_open_sysfs(raw, bdf));
+	CHECK_RET(0, vfio_dma_init(raw));
+}
+
+/*
+ * Edu @bdf, through sysfs, writes to @dst what its buffer holds since
+ * stage 1 (SRC's data: the edu is never reset); its DMA must not land.
+ */
+static void blocked_dma(const char *bdf, off_t dst)
+{
+	struct vfio_pci_device raw;
+
+	expect_faults(1);
+	open_raw(&raw, bdf);
+	CHECK_RET(0, edu_dma_start(&raw, IOVA + dst, COPY, true));
+	CHECK_RET(0, edu_dma_wait(&raw, 5000));
+	vfio_pci_device_close(&raw);
+}
+
+/*
+ * Stage 2 of the tests whose device went through: every byte of the
+ * memfd; the device bound to vfio-pci and a bus master, and the bridge
+ * above it if any; a copy driven through sysfs, its vfio file never
+ * opened, lands through the preserved page tables; the iommufd and the
+ * device come back, and the session finishes.
+ */
+static void check_device_kept(int lu, const char *bdf, const struct landed *l)
+{
+	struct landed after = *l;
+	struct vfio_pci_device raw;
+	int s, memfd, iommufd, device;
+	char port[16];
+
+	s = retrieve_vmm(lu);
+	memfd = check_memfd(s, DEV_SIZE, l);
+	check_driver(bdf, "vfio-pci");
+	check_master(bdf);
+	if (!vfio_pci_parent(bdf, port, sizeof(port)))
+		check_master(port);
+
+	open_raw(&raw, bdf);
+	CHECK_RET(0, vfio_dma_memcpy(&raw, IOVA + SRC, IOVA + AFTER, COPY));
+	vfio_pci_device_close(&raw);
+	after.dst[after.n++] = AFTER;
+	check_memory(memfd, AFTER - PAGE, COPY + 2 * PAGE, &after,
+		     "the copy in the next kernel");
+
+	iommufd = luo_retrieve(s, IOMMUFD_TOKEN);
+	CHECK(iommufd >= 0, "retrieve the iommufd: %s", strerror(-iommufd));
+	device = luo_retrieve(s, DEVICE_TOKEN);
+	CHECK(device >= 0, "retrieve the device: %s", strerror(-device));
+	CHECK_RET(0, luo_finish(s));
+	close(device);
+	close(iommufd);
+	close(memfd);
+	close(s);
+}
+
+static const struct landed iommufd_landed = { 1, { DST } };
 
 static int iommufd_retrieve(int stage)
 {
 	struct guest g = { };
 	uint32_t other;
+	char bdf[16];
 	int lu, s;
 
 	if (stage == 1)
@@ -172,13 +495,15 @@ static int iommufd_retrieve(int stage)
 	g.iommufd = luo_retrieve(s, IOMMUFD_TOKEN);
 	CHECK(g.iommufd >= 0, "retrieve the iommufd: %s",
 	      strerror(-g.iommufd));
-	g.memfd = check_memfd(s);
+	g.memfd = check_memfd(s, SIZE, &iommufd_landed);
+	g.size = SIZE;
 
 	/* A working iommufd: the device binds to it and does DMA again */
 	CHECK_RET(0, iommufd_ioas_alloc(g.iommufd, &other));
 	fill(g.memfd, DST, COPY + 1, SEED + 1);
-	guest_attach(&g);
-	guest_dma(&g);
+	find_edu(0, false, bdf, sizeof(bdf));
+	guest_attach(&g, bdf);
+	guest_dma(&g, DST);
 	CHECK_RET(0, luo_finish(s));
 	say("iommufd and memfd retrieved; DMA through the retrieved iommufd");
 	vfio_pci_device_close(&g.dev);
@@ -196,7 +521,7 @@ static int iommufd_unretrieved(int stage)
 
 	lu = open_lu();
 	s = retrieve_vmm(lu);
-	close(check_memfd(s));
+	close(check_memfd(s, SIZE, &iommufd_landed));
 	CHECK_RET(0, luo_finish(s));
 	say("the iommufd never retrieved was finished");
 	return 0;
@@ -213,7 +538,7 @@ static int iommufd_corrupt(int stage, const char *how)
 	s = retrieve_vmm(lu);
 	CHECK_RET(-EINVAL, luo_retrieve(s, IOMMUFD_TOKEN));
 	CHECK_RET(-EINVAL, luo_retrieve(s, IOMMUFD_TOKEN));
-	close(check_memfd(s));
+	close(check_memfd(s, SIZE, &iommufd_landed));
 	CHECK_RET(0, luo_finish(s));
 	s2 = luo_create_session(lu, "after");
 	CHECK(s2 >= 0, "a new session after the refusal: %s", strerror(-s2));
@@ -231,11 +556,196 @@ static int iommufd_corrupt_area(int stage)
 	return iommufd_corrupt(stage, "area");
 }
 
+static const struct landed dma_landed = { 2, { DST, IN_FLIGHT } };
+
+/*
+ * The preserved device's DMA goes on through the kexec: RAM -> edu
+ * waited for, edu -> RAM started (it runs about 100 ms later) and the
+ * reboot called at once.
+ */
+static int device_dma_test(int stage, bool behind_port)
+{
+	struct guest g = { };
+	int lu = open_lu();
+	char bdf[16];
+
+	find_edu(0, behind_port, bdf, sizeof(bdf));
+	if (stage == 2) {
+		check_device_kept(lu, bdf, &dma_landed);
+		say("%s kept translating through the kexec and after it", bdf);
+		return 0;
+	}
+
+	guest_up(&g, bdf, guest_memory(DEV_SIZE), DEV_SIZE);
+	preserve_device(lu, &g, NULL);
+	load_next_kernel();
+	say("%s preserved; a DMA lands during the kexec", bdf);
+	CHECK_RET(0, vfio_dma_memcpy_start(&g.dev, IOVA + SRC,
+					   IOVA + IN_FLIGHT, COPY));
+	kexec_now(stage);
+}
+
+static int device_dma(int stage)
+{
+	return device_dma_test(stage, false);
+}
+
+static int device_dma_rootport(int stage)
+{
+	return device_dma_test(stage, true);
+}
+
+static const struct landed blocked_landed = {
+	3, { DST, IN_FLIGHT, OTHER_DST }
+};
+
+/*
+ * A device that is not preserved is blocked in the next kernel.  Edu B
+ * has its own iommufd and HWPT over a second mapping of the same memfd,
+ * does DMA into it, and its files are held open through the reboot.  Its
+ * DMA is fired in the next kernel rather than into the kexec: the old
+ * kernel clears its bus mastering when it shuts devices down
+ * (pci_device_shutdown()), before the IOMMU drops its context entry, and
+ * QEMU drops the DMA of a device that is not a bus master without a
+ * translation fault; a DMA fired into the kexec would land (if it ran
+ * before that shutdown, B's domain still live) or vanish, by timing.  So
+ * B is made a bus master again through sysfs, and its DMA must fault.
+ */
+static int device_blocked(int stage)
+{
+	struct guest a = { }, b = { };
+	char bdf_a[16], bdf_b[16];
+	int lu = open_lu(), memfd;
+	uint16_t cmd;
+
+	find_edu(0, false, bdf_a, sizeof(bdf_a));
+	find_edu(1, false, bdf_b, sizeof(bdf_b));
+	if (stage == 1) {
+		memfd = guest_memory(DEV_SIZE);
+		guest_up(&a, bdf_a, memfd, DEV_SIZE);
+		guest_up(&b, bdf_b, memfd, DEV_SIZE);
+		guest_dma(&b, OTHER_DST);
+		preserve_device(lu, &a, NULL);
+		load_next_kernel();
+		say("%s preserved, %s held open but not preserved", bdf_a,
+		    bdf_b);
+		CHECK_RET(0, vfio_dma_memcpy_start(&a.dev, IOVA + SRC,
+						   IOVA + IN_FLIGHT, COPY));
+		kexec_now(stage);
+	}
+
+	check_driver(bdf_b, "");
+	CHECK_RET(0, vfio_pci_read_command(bdf_b, &cmd));
+	CHECK_RET(0, vfio_pci_write_command(bdf_b, cmd | PCI_COMMAND_MEMORY |
+					    PCI_COMMAND_MASTER));
+	blocked_dma(bdf_b, BLOCKED);
+	check_device_kept(lu, bdf_a, &blocked_landed);
+	say("%s was blocked, %s kept translating", bdf_b, bdf_a);
+	return 0;
+}
+
+static const struct landed corrupt_landed = { 1, { DST } };
+
+/*
+ * The device's IOMMU record made malformed: the next kernel blocks the
+ * device.  No DMA is in flight at the reboot: the old kernel's tables
+ * translate until the next kernel takes the unit over, it would land.
+ */
+static int device_corrupt(int stage, const char *how, const char *line)
+{
+	struct guest g = { };
+	int lu = open_lu(), s, s2;
+	char bdf[16];
+
+	find_edu(0, false, bdf, sizeof(bdf));
+	if (stage == 1) {
+		guest_up(&g, bdf, guest_memory(DEV_SIZE), DEV_SIZE);
+		preserve_device(lu, &g, how);
+		load_next_kernel();
+		say("%s preserved with a malformed IOMMU record (%s)", bdf,
+		    how);
+		kexec_now(stage);
+	}
+
+	CHECK(kmsg_has(line), "no '%s' in the kernel log", line);
+	/* Still a bus master: its DMA reaches the IOMMU, which blocks it */
+	check_master(bdf);
+	blocked_dma(bdf, AFTER);
+	s = retrieve_vmm(lu);
+	close(check_memfd(s, DEV_SIZE, &corrupt_landed));
+	CHECK_RET(0, luo_finish(s));
+	s2 = luo_create_session(lu, "after");
+	CHECK(s2 >= 0, "a new session after the refusal: %s", strerror(-s2));
+	say("a malformed IOMMU record (%s) blocked %s, the rest works", how,
+	    bdf);
+	return 0;
+}
+
+static int device_corrupt_did(int stage)
+{
+	return device_corrupt(stage, "did", "does not match the record");
+}
+
+static int device_corrupt_format(int stage)
+{
+	return device_corrupt(stage, "format", "its domain was refused");
+}
+
+static const struct landed irq_landed = { 2, { DST, DST_AGAIN } };
+
+/*
+ * Interrupts enabled on a preserved device (MSI if it has it, else INTx;
+ * the edu is never asked to raise one) make the reboot fail with EBUSY:
+ * the next kernel starts with an empty interrupt remapping table.
+ */
+static int device_irq_freeze(int stage)
+{
+	struct guest g = { };
+	unsigned int index;
+	int lu = open_lu(), efd;
+	char bdf[16];
+
+	find_edu(0, false, bdf, sizeof(bdf));
+	if (stage == 2) {
+		check_device_kept(lu, bdf, &irq_landed);
+		say("%s went through once its interrupts were disabled", bdf);
+		return 0;
+	}
+
+	guest_up(&g, bdf, guest_memory(DEV_SIZE), DEV_SIZE);
+	preserve_device(lu, &g, NULL);
+	index = vfio_pci_device_irq_count(&g.dev, VFIO_PCI_MSI_IRQ_INDEX) > 0 ?
+		VFIO_PCI_MSI_IRQ_INDEX : VFIO_PCI_INTX_IRQ_INDEX;
+	efd = eventfd(0, EFD_CLOEXEC);
+	CHECK(efd >= 0, "eventfd: %s", strerror(errno));
+	CHECK_RET(0, vfio_pci_device_irq_enable(&g.dev, index, efd));
+	load_next_kernel();
+
+	CHECK(reboot(LINUX_REBOOT_CMD_KEXEC) && errno == EBUSY,
+	      "with %s enabled the reboot failed with %s, not EBUSY",
+	      index == VFIO_PCI_MSI_IRQ_INDEX ? "MSI" : "INTx",
+	      strerror(errno));
+	CHECK(kmsg_has("its interrupts are enabled"),
+	      "no log line says why the reboot was refused");
+	/* Nothing changed: the device does DMA, the image is still loaded */
+	guest_dma(&g, DST_AGAIN);
+	CHECK_RET(0, vfio_pci_device_irq_disable(&g.dev, index));
+	say("the reboot was refused (EBUSY) with %s enabled",
+	    index == VFIO_PCI_MSI_IRQ_INDEX ? "MSI" : "INTx");
+	kexec_now(stage);
+}
+
 static const struct kexec_test tests[] = {
 	{ "iommufd_retrieve", iommufd_retrieve },
 	{ "iommufd_unretrieved", iommufd_unretrieved },
 	{ "iommufd_corrupt_count", iommufd_corrupt_count },
 	{ "iommufd_corrupt_area", iommufd_corrupt_area },
+	{ "device_dma", device_dma },
+	{ "device_dma_rootport", device_dma_rootport },
+	{ "device_blocked", device_blocked },
+	{ "device_corrupt_did", device_corrupt_did },
+	{ "device_corrupt_format", device_corrupt_format },
+	{ "device_irq_freeze", device_irq_freeze },
 };
 
 int main(int argc, char **argv)

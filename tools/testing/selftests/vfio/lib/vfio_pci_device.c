@@ -8,12 +8,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <linux/iommufd.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
@@ -159,6 +161,148 @@ int vfio_pci_cdev_path(const char *bdf, char *path, size_t len)
 	}
 	closedir(d);
 	return -ENODEV;
+}
+
+/**
+ * vfio_pci_driver() - the driver a device is bound to
+ * @bdf: its address
+ * @name: returns the driver's name, "" for a device without one
+ * @len: size of @name
+ *
+ * Return: 0 or -errno.
+ */
+int vfio_pci_driver(const char *bdf, char *name, size_t len)
+{
+	char path[128], link[256];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0) {
+		if (errno != ENOENT)
+			return -errno;
+		n = 0;
+	}
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	snprintf(name, len, "%s", base ? base + 1 : link);
+	return 0;
+}
+
+/**
+ * vfio_pci_parent() - the bridge a device sits behind
+ * @bdf: its address
+ * @parent: returns the bridge's address
+ * @len: size of @parent
+ *
+ * Return: 0, -ENODEV for a device on a root bus, or -errno.
+ */
+int vfio_pci_parent(const char *bdf, char *parent, size_t len)
+{
+	char path[128], real[PATH_MAX], *slash;
+	unsigned int dom, bus, slot, fn;
+	char extra;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s", bdf);
+	if (!realpath(path, real))
+		return -errno;
+	slash = strrchr(real, '/');
+	if (!slash)
+		return -ENODEV;
+	*slash = '\0';
+	slash = strrchr(real, '/');
+	/* .../pci0000:00/0000:00:03.0/0000:01:00.0: a PCI address above */
+	if (!slash || sscanf(slash + 1, "%x:%x:%x.%x%c", &dom, &bus, &slot,
+			     &fn, &extra) != 4)
+		return -ENODEV;
+	snprintf(parent, len, "%s", slash + 1);
+	return 0;
+}
+
+/**
+ * vfio_pci_iommu_group() - the IOMMU group of a device
+ * @bdf: its address
+ * @group: returns the group's number, as in /dev/vfio/<group>
+ * @len: size of @group
+ *
+ * Return: the number of devices in the group, or -errno.
+ */
+int vfio_pci_iommu_group(const char *bdf, char *group, size_t len)
+{
+	char path[128], link[256];
+	struct dirent *ent;
+	const char *base;
+	int members = 0;
+	ssize_t n;
+	DIR *d;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/iommu_group", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	snprintf(group, len, "%s", base ? base + 1 : link);
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/iommu_group/devices", bdf);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((ent = readdir(d)))
+		members += ent->d_name[0] != '.';
+	closedir(d);
+	return members;
+}
+
+/**
+ * vfio_pci_read_command() - read PCI_COMMAND through sysfs
+ * @bdf: the device's address
+ * @cmd: returns the register
+ *
+ * Whatever driver the device has, or none.
+ *
+ * Return: 0 or -errno.
+ */
+int vfio_pci_read_command(const char *bdf, uint16_t *cmd)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/config", bdf);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return fail("open", path);
+	n = pread(fd, cmd, sizeof(*cmd), PCI_COMMAND);
+	close(fd);
+	if (n != sizeof(*cmd))
+		return fail("read PCI_COMMAND of", bdf);
+	return 0;
+}
+
+/**
+ * vfio_pci_write_command() - write PCI_COMMAND through sysfs
+ * @bdf: the device's address
+ * @cmd: the new value
+ *
+ * Return: 0 or -errno.
+ */
+int vfio_pci_write_command(const char *bdf, uint16_t cmd)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/config", bdf);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return fail("open", path);
+	n = pwrite(fd, &cmd, sizeof(cmd), PCI_COMMAND);
+	close(fd);
+	if (n != sizeof(cmd))
+		return fail("write PCI_COMMAND of", bdf);
+	return 0;
 }
 
 /**
@@ -330,6 +474,122 @@ void vfio_pci_device_close(struct vfio_pci_device *dev)
 	if (dev->fd >= 0)
 		close(dev->fd);
 	dev->fd = -1;
+}
+
+/**
+ * vfio_pci_device_open_sysfs() - map BAR0 of a device through sysfs
+ * @dev: filled in; @dev->fd is -1
+ * @bdf: its address
+ *
+ * For a device to be driven without its vfio file: after a live update,
+ * a preserved device's DMA goes on before anything opens it, and a device
+ * that was not preserved has no driver.  Needs memory decoding on in the
+ * device's PCI_COMMAND.  vfio_pci_device_close() unmaps it.
+ *
+ * Return: 0 or -errno.
+ */
+int vfio_pci_device_open_sysfs(struct vfio_pci_device *dev, const char *bdf)
+{
+	char path[128];
+	struct stat st;
+	void *bar;
+	int fd;
+
+	memset(dev, 0, sizeof(*dev));
+	dev->fd = -1;
+	dev->iommufd = -1;
+	snprintf(dev->bdf, sizeof(dev->bdf), "%s", bdf);
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/resource0", bdf);
+	fd = open(path, O_RDWR | O_SYNC);
+	if (fd < 0)
+		return fail("open", path);
+	if (fstat(fd, &st) || !st.st_size) {
+		close(fd);
+		return fail("size of", path);
+	}
+	bar = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (bar == MAP_FAILED)
+		return fail("mmap", path);
+	dev->bar0 = bar;
+	dev->bar0_size = st.st_size;
+	return 0;
+}
+
+/**
+ * vfio_pci_device_irq_count() - VFIO_DEVICE_GET_IRQ_INFO
+ * @dev: the device
+ * @index: VFIO_PCI_INTX_IRQ_INDEX, VFIO_PCI_MSI_IRQ_INDEX, ...
+ *
+ * Return: how many interrupts of that index the device has, or -errno.
+ */
+int vfio_pci_device_irq_count(struct vfio_pci_device *dev, unsigned int index)
+{
+	struct vfio_irq_info info = {
+		.argsz = sizeof(info),
+		.index = index,
+	};
+
+	if (ioctl(dev->fd, VFIO_DEVICE_GET_IRQ_INFO, &info))
+		return fail("VFIO_DEVICE_GET_IRQ_INFO", dev->bdf);
+	return info.count;
+}
+
+/**
+ * vfio_pci_device_irq_enable() - an eventfd as the trigger of the first
+ *				  interrupt of @index (VFIO_DEVICE_SET_IRQS)
+ * @dev: the device
+ * @index: VFIO_PCI_INTX_IRQ_INDEX or VFIO_PCI_MSI_IRQ_INDEX
+ * @eventfd: the eventfd
+ *
+ * Enables INTx or MSI in the kernel; the device itself is not asked to
+ * raise anything.
+ *
+ * Return: 0 or -errno.
+ */
+int vfio_pci_device_irq_enable(struct vfio_pci_device *dev,
+			       unsigned int index, int eventfd)
+{
+	struct {
+		struct vfio_irq_set set;
+		int32_t fd;
+	} irq = {
+		.set = {
+			.argsz = sizeof(irq),
+			.flags = VFIO_IRQ_SET_DATA_EVENTFD |
+				 VFIO_IRQ_SET_ACTION_TRIGGER,
+			.index = index,
+			.start = 0,
+			.count = 1,
+		},
+		.fd = eventfd,
+	};
+
+	if (ioctl(dev->fd, VFIO_DEVICE_SET_IRQS, &irq))
+		return fail("VFIO_DEVICE_SET_IRQS (enable) of", dev->bdf);
+	return 0;
+}
+
+/**
+ * vfio_pci_device_irq_disable() - disable the interrupts of @index
+ *				   (VFIO_DEVICE_SET_IRQS, DATA_NONE, count 0)
+ * @dev: the device
+ * @index: the index enabled with vfio_pci_device_irq_enable()
+ *
+ * Return: 0 or -errno.
+ */
+int vfio_pci_device_irq_disable(struct vfio_pci_device *dev,
+				unsigned int index)
+{
+	struct vfio_irq_set set = {
+		.argsz = sizeof(set),
+		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+		.index = index,
+	};
+
+	if (ioctl(dev->fd, VFIO_DEVICE_SET_IRQS, &set))
+		return fail("VFIO_DEVICE_SET_IRQS (disable) of", dev->bdf);
+	return 0;
 }
 
 /**

@@ -18,7 +18,8 @@
 /**
  * struct vfio_pci_device - a PCI device bound to vfio-pci, opened by cdev
  * @bdf: its address, "0000:00:03.0"
- * @fd: the device cdev, /dev/vfio/devices/vfioN
+ * @fd: the device cdev, /dev/vfio/devices/vfioN; -1 for a device whose
+ *	BAR0 was mapped through sysfs (vfio_pci_device_open_sysfs())
  * @iommufd: the iommufd it is bound to, or -1
  * @dev_id: its device ID in @iommufd
  * @bar0: BAR0 mapped, or NULL
@@ -67,6 +68,11 @@ int vfio_pci_find(uint16_t vendor, uint16_t device, unsigned int nth,
 		  char *bdf, size_t len);
 int vfio_pci_bind_vfio(const char *bdf);
 int vfio_pci_cdev_path(const char *bdf, char *path, size_t len);
+int vfio_pci_driver(const char *bdf, char *name, size_t len);
+int vfio_pci_parent(const char *bdf, char *parent, size_t len);
+int vfio_pci_iommu_group(const char *bdf, char *group, size_t len);
+int vfio_pci_read_command(const char *bdf, uint16_t *cmd);
+int vfio_pci_write_command(const char *bdf, uint16_t cmd);
 
 /* The device: open, bind to an iommufd, attach, map BAR0, close */
 int vfio_pci_device_open(struct vfio_pci_device *dev, const char *bdf);
@@ -76,6 +82,16 @@ int vfio_pci_device_detach(struct vfio_pci_device *dev);
 int vfio_pci_device_map_bar0(struct vfio_pci_device *dev);
 int vfio_pci_device_set_master(struct vfio_pci_device *dev, bool on);
 void vfio_pci_device_close(struct vfio_pci_device *dev);
+
+/* The device without its vfio file: BAR0 through sysfs (resource0) */
+int vfio_pci_device_open_sysfs(struct vfio_pci_device *dev, const char *bdf);
+
+/* Interrupts: an eventfd as the trigger of IRQ index @index, or none */
+int vfio_pci_device_irq_count(struct vfio_pci_device *dev, unsigned int index);
+int vfio_pci_device_irq_enable(struct vfio_pci_device *dev,
+			       unsigned int index, int eventfd);
+int vfio_pci_device_irq_disable(struct vfio_pci_device *dev,
+				unsigned int index);
 
 /* iommufd: IOAS, file mappings, paging HWPTs */
 int iommufd_open(void);
