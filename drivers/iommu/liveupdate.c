@@ -501,6 +501,34 @@ iommu_lu_incoming_domain(const struct iommu_lu_device_ser *dev)
 	return &iommu_lu_in->domains[dev->domain];
 }
 
+/**
+ * iommu_lu_device_incoming - whether the previous kernel kept a device
+ *	translating across the live update
+ * @dev: a device
+ *
+ * Such a device belongs to the live update until its session gives it
+ * back: the IOMMU core makes live update the owner of its group, so that
+ * no driver using the DMA API binds to it and no iommufd claims it.
+ *
+ * Return: true if the incoming record names @dev.
+ */
+bool iommu_lu_device_incoming(struct device *dev)
+{
+	const struct iommu_lu_ser *ser = iommu_lu_incoming();
+	struct pci_dev *pdev;
+	u32 i;
+
+	if (!ser || !dev_is_pci(dev))
+		return false;
+	pdev = to_pci_dev(dev);
+	for (i = 0; i < ser->nr_devices; i++)
+		if (ser->devices[i].segment == pci_domain_nr(pdev->bus) &&
+		    ser->devices[i].rid == pci_dev_id(pdev))
+			return true;
+	return false;
+}
+EXPORT_SYMBOL_GPL(iommu_lu_device_incoming);
+
 #ifdef CONFIG_PCI
 /*
  * A device the previous kernel preserved is driven by vfio-pci, which takes
@@ -509,19 +537,12 @@ iommu_lu_incoming_domain(const struct iommu_lu_device_ser *dev)
  */
 static void iommu_lu_pci_override(struct pci_dev *pdev)
 {
-	const struct iommu_lu_ser *ser = iommu_lu_incoming();
-	u32 i;
-
-	for (i = 0; ser && i < ser->nr_devices; i++) {
-		if (ser->devices[i].segment != pci_domain_nr(pdev->bus) ||
-		    ser->devices[i].rid != pci_dev_id(pdev))
-			continue;
-		if (device_set_driver_override(&pdev->dev, "vfio-pci"))
-			pci_err(pdev, "live update: cannot reserve it for vfio-pci\n");
-		else
-			pci_info(pdev, "live update: kept running, for vfio-pci\n");
+	if (!iommu_lu_device_incoming(&pdev->dev))
 		return;
-	}
+	if (device_set_driver_override(&pdev->dev, "vfio-pci"))
+		pci_err(pdev, "live update: cannot reserve it for vfio-pci\n");
+	else
+		pci_info(pdev, "live update: kept running, for vfio-pci\n");
 }
 DECLARE_PCI_FIXUP_HEADER(PCI_ANY_ID, PCI_ANY_ID, iommu_lu_pci_override);
 #endif

@@ -105,8 +105,14 @@ bool iommu_lu_device_preserved(struct device *dev);
 const struct iommu_lu_ser *iommu_lu_incoming(void);
 const struct iommu_lu_domain_ser *
 iommu_lu_incoming_domain(const struct iommu_lu_device_ser *dev);
+bool iommu_lu_device_incoming(struct device *dev);
 #else
 static inline bool iommu_lu_device_preserved(struct device *dev)
+{
+	return false;
+}
+
+static inline bool iommu_lu_device_incoming(struct device *dev)
 {
 	return false;
 }

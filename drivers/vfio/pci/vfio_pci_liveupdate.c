@@ -28,13 +28,17 @@
  *
  * In the next kernel the device is reserved for vfio-pci when it is
  * enumerated (the IOMMU core's record names it) and its translation goes
- * on.  RETRIEVE_FD returns a file of the device as opening its cdev would:
- * not bound to any iommufd yet.  FINISH of a device never retrieved frees
- * its record.
+ * on.  Its IOMMU group belongs to the live update: no driver using the
+ * DMA API binds to it, no iommufd claims it (EPERM), so nothing resets it
+ * or changes its translation.  vfio-pci binds to it without touching it,
+ * and holds it for its session: opening its cdev fails with EBUSY.
+ * RETRIEVE_FD returns a file of the device as opening its cdev would, not
+ * bound to any iommufd yet, and lets the cdev open from then on.  FINISH
+ * of a device never retrieved frees its record; the device stays held
+ * until the next kernel, which no longer preserves it.
  *
- * What is not done yet: holding the device for its session (opening its
- * cdev directly works, and its first open resets it), and handing its
- * restored domain to the iommufd it binds to.
+ * What is not done yet: handing the device's group and restored domain to
+ * the iommufd it binds to (binding fails with EPERM meanwhile).
  */
 
 #define pr_fmt(fmt) "vfio-pci: live update: " fmt
@@ -172,6 +176,21 @@ static int vfio_pci_lu_freeze(struct liveupdate_file_op_args *args)
 	return 0;
 }
 
+/**
+ * vfio_pci_lu_probe - hold a device the previous kernel kept running
+ * @vdev: a device vfio-pci is probing, not registered yet
+ *
+ * Its cdev then refuses to open (EBUSY) until the device is retrieved from
+ * its session.
+ */
+void vfio_pci_lu_probe(struct vfio_pci_core_device *vdev)
+{
+	if (!iommu_lu_device_incoming(&vdev->pdev->dev))
+		return;
+	vdev->vdev.lu_held = true;
+	pci_info(vdev->pdev, "live update: held for its session\n");
+}
+
 /* A file for the device @ser names, bound to vfio-pci */
 static struct file *vfio_pci_lu_open(const struct vfio_pci_lu_ser *ser)
 {
@@ -190,6 +209,8 @@ static struct file *vfio_pci_lu_open(const struct vfio_pci_lu_ser *ser)
 	if (pdev->driver == vfio_pci_lu_driver) {
 		vdev = dev_get_drvdata(&pdev->dev);
 		file = vfio_device_cdev_file(&vdev->vdev);
+		if (!IS_ERR(file))
+			WRITE_ONCE(vdev->vdev.lu_held, false);
 	} else {
 		pci_err(pdev, "live update: not bound to vfio-pci\n");
 		file = ERR_PTR(-EBUSY);

@@ -6,10 +6,12 @@
 #define __VFIO_PCI_LIVEUPDATE_H
 
 struct pci_driver;
+struct vfio_pci_core_device;
 
 #if IS_ENABLED(CONFIG_VFIO_PCI_LIVEUPDATE)
 int vfio_pci_lu_init(struct pci_driver *driver);
 void vfio_pci_lu_exit(void);
+void vfio_pci_lu_probe(struct vfio_pci_core_device *vdev);
 #else
 static inline int vfio_pci_lu_init(struct pci_driver *driver)
 {
@@ -17,6 +19,10 @@ static inline int vfio_pci_lu_init(struct pci_driver *driver)
 }
 
 static inline void vfio_pci_lu_exit(void)
+{
+}
+
+static inline void vfio_pci_lu_probe(struct vfio_pci_core_device *vdev)
 {
 }
 #endif

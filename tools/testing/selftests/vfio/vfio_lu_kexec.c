@@ -28,9 +28,10 @@
  * device_dma: a copy whose second half (edu -> RAM) is started just before
  *	the reboot lands during the kexec, through the preserved page tables;
  *	in the next kernel the device is bound to vfio-pci and still a bus
- *	master, a copy started through sysfs (resource0; its vfio file is
- *	never opened) lands in the memfd, the iommufd and the device are
- *	retrieved and the session finishes.
+ *	master, its cdev refuses to open (EBUSY) until it is retrieved, the
+ *	retrieved device binds to no iommufd (EPERM: its group belongs to
+ *	the live update), and a copy started through sysfs (resource0) after
+ *	all that lands in the memfd; the session finishes.
  * device_dma_rootport: the same with the edu behind a PCIe root port
  *	(vmtest.sh -e 0 -r), which stays a bus master too.
  * device_blocked: a second edu, bound to vfio-pci with an iommufd of its
@@ -446,11 +447,39 @@ static void blocked_dma(const char *bdf, off_t dst)
  * opened, lands through the preserved page tables; the iommufd and the
  * device come back, and the session finishes.
  */
+/* Open @bdf's vfio cdev: its fd, or -errno */
+static int open_cdev(const char *bdf)
+{
+	char path[64];
+	int fd;
+
+	CHECK_RET(0, vfio_pci_cdev_path(bdf, path, sizeof(path)));
+	fd = open(path, O_RDWR);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * The retrieved device @fd is held by the live update: its IOMMU group
+ * belongs to it, so no iommufd claims it (EPERM), neither the retrieved
+ * @iommufd nor a new one, and nothing resets it or changes its DMA.
+ */
+static void check_device_held(const char *bdf, int fd, int iommufd)
+{
+	struct vfio_pci_device held = { .fd = fd, .iommufd = -1 };
+	int other = iommufd_open();
+
+	snprintf(held.bdf, sizeof(held.bdf), "%s", bdf);
+	CHECK(other >= 0, "open /dev/iommu");
+	CHECK_RET(-EPERM, vfio_pci_device_bind(&held, iommufd));
+	CHECK_RET(-EPERM, vfio_pci_device_bind(&held, other));
+	close(other);
+}
+
 static void check_device_kept(int lu, const char *bdf, const struct landed *l)
 {
 	struct landed after = *l;
 	struct vfio_pci_device raw;
-	int s, memfd, iommufd, device;
+	int s, memfd, iommufd, device, cdev;
 	char port[16];
 
 	s = retrieve_vmm(lu);
@@ -459,7 +488,20 @@ static void check_device_kept(int lu, const char *bdf, const struct landed *l)
 	check_master(bdf);
 	if (!vfio_pci_parent(bdf, port, sizeof(port)))
 		check_master(port);
+	/* Its session holds it: the cdev opens once it is retrieved */
+	CHECK_RET(-EBUSY, open_cdev(bdf));
 
+	iommufd = luo_retrieve(s, IOMMUFD_TOKEN);
+	CHECK(iommufd >= 0, "retrieve the iommufd: %s", strerror(-iommufd));
+	device = luo_retrieve(s, DEVICE_TOKEN);
+	CHECK(device >= 0, "retrieve the device: %s", strerror(-device));
+	check_device_held(bdf, device, iommufd);
+	cdev = open_cdev(bdf);
+	CHECK(cdev >= 0, "open the cdev after the retrieve: %s",
+	      strerror(-cdev));
+	close(cdev);
+
+	/* None of it stopped the device's DMA */
 	open_raw(&raw, bdf);
 	CHECK_RET(0, vfio_dma_memcpy(&raw, IOVA + SRC, IOVA + AFTER, COPY));
 	vfio_pci_device_close(&raw);
@@ -467,10 +509,6 @@ static void check_device_kept(int lu, const char *bdf, const struct landed *l)
 	check_memory(memfd, AFTER - PAGE, COPY + 2 * PAGE, &after,
 		     "the copy in the next kernel");
 
-	iommufd = luo_retrieve(s, IOMMUFD_TOKEN);
-	CHECK(iommufd >= 0, "retrieve the iommufd: %s", strerror(-iommufd));
-	device = luo_retrieve(s, DEVICE_TOKEN);
-	CHECK(device >= 0, "retrieve the device: %s", strerror(-device));
 	CHECK_RET(0, luo_finish(s));
 	close(device);
 	close(iommufd);
