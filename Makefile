@@ -310,3 +310,10 @@ bench: $(B)/bench/initrd.cpio
 		echo "$$out"; echo "error: the memfd benchmark failed (logs in $(B)/bench/run/)" >&2; exit 1; }
 	echo "$$out" | grep '^TRANSITION ' || true
 	echo "$$out" | awk -f .ci/memfd-bench.awk
+	# The device across the kexec: a 1 GiB guest's HWPT preserved against
+	# mapped, VT-d adopting it, and the faults of its DMA in flight.
+	out=$$($(LU)/vmtest.sh -k $(B)/bench/bzImage -i $(B)/bench/initrd.cpio \
+		-o $(B)/bench/run -t device_bench -s 2 -m 4G -T 900 -P -f) || {
+		echo "$$out"; echo "error: the device benchmark failed (logs in $(B)/bench/run/)" >&2; exit 1; }
+	echo "$$out" | grep '^BENCH ' || true
+	echo "$$out" | awk '$$1 == "FAULTS" { printf "BENCH dma_faults_during_update %d faults\n", $$4 }'

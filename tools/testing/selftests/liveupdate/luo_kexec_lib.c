@@ -35,9 +35,9 @@ void bench(const char *name, double value, const char *unit)
 {
 	FILE *res = fopen(getenv("LU_RES") ? getenv("LU_RES") : "/dev/ttyS1", "w");
 
-	printf("BENCH %s %.3f %s\n", name, value, unit);
+	printf("BENCH %s %.4f %s\n", name, value, unit);
 	if (res) {
-		fprintf(res, "BENCH %s %.3f %s\n", name, value, unit);
+		fprintf(res, "BENCH %s %.4f %s\n", name, value, unit);
 		fclose(res);
 	}
 }

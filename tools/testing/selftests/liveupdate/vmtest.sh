@@ -20,6 +20,7 @@
 #   -K          collect the KUnit KTAP of the first boot, count its cases and
 #               print "KUNIT SUITE PASSED FAILED SKIPPED" for each suite
 #   -v          print the test's narrative ("LU-SAY" lines) as it runs
+#   -f          print the FAULTS line (see below) even when there was none
 #
 # The guest console (ttyS0) goes to OUTDIR/TEST.console, the result channel
 # (ttyS1) to OUTDIR/TEST.results with a host timestamp on each line.  The
@@ -31,7 +32,8 @@
 # kernel is running to log it; a faulting DMA counts once however many
 # accesses it made.  The guest's DMAR fault lines are counted too.  A test declares the faults it provokes with "LU-FAULTS N" lines on
 # the result channel (all stages add up, none means 0); any other number
-# of faults QEMU saw fails the test.
+# of faults QEMU saw fails the test.  "FAULTS TEST qemu N guest N
+# expected N" reports them.
 #
 # Prints "RESULT TEST pass|fail|skip PASSED FAILED SKIPPED REASON" last, after
 # any "TRANSITION", "BENCH" and console lines; exit status 0 pass, 1 fail,
@@ -41,15 +43,15 @@
 set -u -o pipefail
 
 mem=2G timeout=300 append="" stages="" kunit=0 verbose=0 prealloc="" cpu="" nodes=1
-edus=1 rootport=0
+edus=1 rootport=0 allfaults=0
 kernel="" initrd="" test="" out=""
 
 usage() {
-	sed -n '7,22s/^# \{0,1\}//p' "$0" >&2
+	sed -n '7,23s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
-while getopts "k:i:t:o:m:T:a:c:N:e:rs:PKv" opt; do
+while getopts "k:i:t:o:m:T:a:c:N:e:rs:PKvf" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	i) initrd=$OPTARG ;;
@@ -66,6 +68,7 @@ while getopts "k:i:t:o:m:T:a:c:N:e:rs:PKv" opt; do
 	P) prealloc="-mem-prealloc -overcommit mem-lock=on" ;;
 	K) kunit=1 ;;
 	v) verbose=1 ;;
+	f) allfaults=1 ;;
 	*) usage ;;
 	esac
 done
@@ -202,7 +205,7 @@ qfaults=$(awk 'function hex(s,  i, v) {
 	} END { print n + 0 }' "$out/$test.qemu")
 gfaults=$(grep -c 'DMAR: \[DMA ' "$console")
 efaults=$(lines LU-FAULTS | awk '{ n += $1 } END { print n + 0 }')
-if [ "$qfaults" != 0 ] || [ "$efaults" != 0 ]; then
+if [ "$qfaults" != 0 ] || [ "$efaults" != 0 ] || [ $allfaults = 1 ]; then
 	echo "FAULTS $test qemu $qfaults guest $gfaults expected $efaults"
 fi
 if [ "$qfaults" != "$efaults" ]; then

@@ -45,6 +45,7 @@
  * device_irq_freeze: with an interrupt enabled on the preserved device the
  *	reboot fails with EBUSY and changes nothing (a DMA still lands, the
  *	kexec image stays loaded); with it disabled the reboot goes through.
+ * device_bench: the benchmarks of make bench (see there).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -99,6 +100,7 @@ struct guest {
 	uint32_t hwpt_id;
 	int memfd;
 	size_t size;
+	double map_us;
 };
 
 /* The copies of [SRC, SRC + COPY) a test expects, by where they landed */
@@ -152,18 +154,23 @@ static int guest_memory(size_t size)
 	return memfd;
 }
 
-/* Edu @bdf bound to g->iommufd, through a HWPT mapping g->memfd at IOVA */
+/*
+ * Edu @bdf bound to g->iommufd, through a HWPT mapping g->memfd at IOVA;
+ * the map, into the device's domain, takes g->map_us.
+ */
 static void guest_attach(struct guest *g, const char *bdf)
 {
 	CHECK_RET(0, vfio_pci_bind_vfio(bdf));
 	CHECK_RET(0, vfio_pci_device_open(&g->dev, bdf));
 	CHECK_RET(0, vfio_pci_device_bind(&g->dev, g->iommufd));
 	CHECK_RET(0, iommufd_ioas_alloc(g->iommufd, &g->ioas_id));
-	CHECK_RET(0, iommufd_map_file(g->iommufd, g->ioas_id, g->memfd, 0,
-				      g->size, IOVA));
 	CHECK_RET(0, iommufd_hwpt_alloc(g->iommufd, g->dev.dev_id, g->ioas_id,
 					&g->hwpt_id));
 	CHECK_RET(0, vfio_pci_device_attach(&g->dev, g->hwpt_id));
+	g->map_us = now_us();
+	CHECK_RET(0, iommufd_map_file(g->iommufd, g->ioas_id, g->memfd, 0,
+				      g->size, IOVA));
+	g->map_us = now_us() - g->map_us;
 	CHECK_RET(0, vfio_pci_device_map_bar0(&g->dev));
 	CHECK_RET(0, vfio_pci_device_set_master(&g->dev, true));
 	CHECK_RET(0, vfio_dma_init(&g->dev));
@@ -286,12 +293,11 @@ static void check_memory(int memfd, off_t off, size_t len,
 	}
 }
 
-/* Whether the kernel log has @text */
-static bool kmsg_has(const char *text)
+/* The kernel log, to free() */
+static char *kmsg(void)
 {
 	enum { READ_ALL = 3, SIZE_BUFFER = 10 };	/* SYSLOG_ACTION_* */
 	int size = klogctl(SIZE_BUFFER, NULL, 0), n;
-	bool found;
 	char *buf;
 
 	CHECK(size > 0, "klogctl: %s", strerror(errno));
@@ -300,7 +306,15 @@ static bool kmsg_has(const char *text)
 	n = klogctl(READ_ALL, buf, size);
 	CHECK(n >= 0, "klogctl: %s", strerror(errno));
 	buf[n] = '\0';
-	found = strstr(buf, text);
+	return buf;
+}
+
+/* Whether the kernel log has @text */
+static bool kmsg_has(const char *text)
+{
+	char *buf = kmsg();
+	bool found = strstr(buf, text);
+
 	free(buf);
 	return found;
 }
@@ -773,6 +787,68 @@ static int device_irq_freeze(int stage)
 	kexec_now(stage);
 }
 
+static const struct landed bench_landed = { 1, { IN_FLIGHT } };
+
+/* The figure the kernel logged after @text, as in "@text 123" */
+static double kmsg_number(const char *text)
+{
+	char *buf = kmsg(), *at = strstr(buf, text);
+	double value;
+
+	CHECK(at && sscanf(at + strlen(text), "%lf", &value) == 1,
+	      "no \"%s\" in the kernel log", text);
+	free(buf);
+	return value;
+}
+
+/*
+ * device_bench (make bench): a guest of 1 GiB, mapped in 4 KiB IOMMU
+ * pages.  Before the kexec, BENCH iommu_preserve_1g_vs_map_ratio: the
+ * preserve of the iommufd, which preserves its HWPT's page tables,
+ * against IOMMU_IOAS_MAP_FILE of the memory into the domain; a DMA is in
+ * flight at the reboot.  After it, BENCH iommu_adopt_1g_ms: VT-d taking
+ * the page tables over, as the kernel logged it; and the DMA landed.  The
+ * harness counts the translation faults (dma_faults_during_update).
+ */
+static int device_bench(int stage)
+{
+	struct guest g = { };
+	int lu = open_lu(), s, memfd;
+	char bdf[16];
+	double t;
+
+	find_edu(0, false, bdf, sizeof(bdf));
+	s = luo_retrieve_session(lu, SESSION);
+	if (s >= 0) {
+		memfd = luo_retrieve(s, MEMFD_TOKEN);
+		CHECK(memfd >= 0, "retrieve the memfd: %s", strerror(-memfd));
+		check_memory(memfd, IN_FLIGHT - PAGE, COPY + 2 * PAGE,
+			     &bench_landed, "the copy in flight");
+		bench("iommu_adopt_1g_ms",
+		      kmsg_number("page-table pages taken over in") / 1e3,
+		      "ms");
+		CHECK_RET(0, luo_finish(s));
+		return 0;
+	}
+
+	guest_up(&g, bdf, guest_memory(GIB), GIB);
+	CHECK_RET(0, mark(g.iommufd, g.hwpt_id, HWPT_TOKEN));
+	s = luo_create_session(lu, SESSION);
+	CHECK(s >= 0, "create session: %s", strerror(-s));
+	CHECK_RET(0, luo_preserve(s, g.memfd, MEMFD_TOKEN));
+	t = now_us();
+	CHECK_RET(0, luo_preserve(s, g.iommufd, IOMMUFD_TOKEN));
+	t = now_us() - t;
+	CHECK_RET(0, luo_preserve(s, g.dev.fd, DEVICE_TOKEN));
+	bench("iommu_map_file_1g_ms", g.map_us / 1e3, "ms");
+	bench("iommu_preserve_1g_ms", t / 1e3, "ms");
+	bench("iommu_preserve_1g_vs_map_ratio", t / g.map_us, "ratio");
+	load_next_kernel();
+	CHECK_RET(0, vfio_dma_memcpy_start(&g.dev, IOVA + SRC,
+					   IOVA + IN_FLIGHT, COPY));
+	kexec_now(stage);
+}
+
 static const struct kexec_test tests[] = {
 	{ "iommufd_retrieve", iommufd_retrieve },
 	{ "iommufd_unretrieved", iommufd_unretrieved },
@@ -784,6 +860,7 @@ static const struct kexec_test tests[] = {
 	{ "device_corrupt_did", device_corrupt_did },
 	{ "device_corrupt_format", device_corrupt_format },
 	{ "device_irq_freeze", device_irq_freeze },
+	{ "device_bench", device_bench },
 };
 
 int main(int argc, char **argv)
