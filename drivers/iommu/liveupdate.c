@@ -179,16 +179,18 @@ EXPORT_SYMBOL_GPL(iommu_lu_flb);
  * file iommu_lu/corrupt names how to break the record of the next device
  * preserved, which the next kernel must refuse and block.  "did": its
  * domain ID is not the one its context entry has.  "format": its domain's
- * page-table format is unknown.
+ * page-table format is unknown.  "unit": it names a unit that does not
+ * exist.
  */
 enum {
 	IOMMU_LU_CORRUPT_NONE,
 	IOMMU_LU_CORRUPT_DID,
 	IOMMU_LU_CORRUPT_FORMAT,
+	IOMMU_LU_CORRUPT_UNIT,
 };
 
 static const char * const iommu_lu_corrupt_names[] = {
-	"none", "did", "format"
+	"none", "did", "format", "unit"
 };
 
 static struct liveupdate_test_knob iommu_lu_corrupt = {
@@ -206,6 +208,9 @@ static void iommu_lu_break(struct iommu_lu_ser *ser, u32 index)
 		break;
 	case IOMMU_LU_CORRUPT_FORMAT:
 		ser->domains[dev->domain].format = 0xbad;
+		break;
+	case IOMMU_LU_CORRUPT_UNIT:
+		dev->unit ^= 0x1000;
 		break;
 	default:
 		return;
@@ -317,6 +322,37 @@ out_unlock:
 }
 EXPORT_SYMBOL_GPL(iommu_lu_preserve_domain);
 
+/* Undo the preserve of device @i of @out; iommu_lu_lock held */
+static void iommu_lu_drop_device(struct iommu_lu_out *out, u32 i)
+{
+	struct iommu_domain *domain = out->domains[out->ser->devices[i].domain];
+	u32 last = out->ser->nr_devices - 1;
+
+	iommu_lu_ops(domain)->unpreserve_device(out->devices[i],
+						&out->ser->devices[i]);
+	out->ser->devices[i] = out->ser->devices[last];
+	out->devices[i] = out->devices[last];
+	out->devices[last] = NULL;
+	out->ser->nr_devices = last;
+}
+
+/*
+ * Undo the preserve of the devices of domain @slot of @out, given back
+ * before them only if they were preserved in another session than it;
+ * iommu_lu_lock held.
+ */
+static void iommu_lu_drop_devices(struct iommu_lu_out *out, int slot)
+{
+	u32 i = 0;
+
+	while (i < out->ser->nr_devices) {
+		if (out->ser->devices[i].domain == slot)
+			iommu_lu_drop_device(out, i);
+		else
+			i++;
+	}
+}
+
 /**
  * iommu_lu_unpreserve_domain - undo iommu_lu_preserve_domain()
  * @domain: the domain; its devices were given back first
@@ -331,6 +367,7 @@ void iommu_lu_unpreserve_domain(struct iommu_domain *domain)
 	mutex_lock(&iommu_lu_lock);
 	slot = iommu_lu_find_domain(out, domain);
 	if (slot >= 0) {
+		iommu_lu_drop_devices(out, slot);
 		iommu_lu_ops(domain)->unpreserve_domain(domain,
 							&out->ser->domains[slot]);
 		memset(&out->ser->domains[slot], 0,
@@ -416,23 +453,14 @@ EXPORT_SYMBOL_GPL(iommu_lu_preserve_device);
 void iommu_lu_unpreserve_device(struct device *dev)
 {
 	struct iommu_lu_out *out;
-	struct iommu_domain *domain;
-	u32 last;
 	int i;
 
 	if (liveupdate_flb_get_outgoing(&iommu_lu_flb, (void **)&out))
 		return;
 	mutex_lock(&iommu_lu_lock);
 	i = iommu_lu_find_device(out, dev);
-	if (i >= 0) {
-		domain = out->domains[out->ser->devices[i].domain];
-		iommu_lu_ops(domain)->unpreserve_device(dev,
-							&out->ser->devices[i]);
-		last = --out->ser->nr_devices;
-		out->ser->devices[i] = out->ser->devices[last];
-		out->devices[i] = out->devices[last];
-		out->devices[last] = NULL;
-	}
+	if (i >= 0)
+		iommu_lu_drop_device(out, i);
 	mutex_unlock(&iommu_lu_lock);
 	liveupdate_flb_put_outgoing(&iommu_lu_flb);
 }

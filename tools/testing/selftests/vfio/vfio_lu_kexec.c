@@ -42,6 +42,12 @@
  *	made malformed (LIVEUPDATE_TEST knob): the next kernel refuses it with
  *	a log line and blocks the device, whose DMA faults and lands nowhere
  *	(1 fault); the memfd, FINISH and new sessions work.
+ * device_corrupt_unit: the same with the record naming another unit: the
+ *	unit the device is on finds itself translating for nobody and blocks
+ *	every device.
+ * device_iommu_off: the next kernel boots with intel_iommu=off; the unit
+ *	stays translating through the preserved tables, the device's DMA
+ *	lands in the memfd (untranslated, it would land elsewhere).
  * device_irq_freeze: with an interrupt enabled on the preserved device the
  *	reboot fails with EBUSY and changes nothing (a DMA still lands, the
  *	kexec image stays loaded); with it disabled the reboot goes through.
@@ -200,18 +206,6 @@ static void guest_dma(struct guest *g, off_t dst)
 	      g->dev.bdf, (unsigned long long)dst);
 }
 
-static int mark(int iommufd, uint32_t hwpt_id, uint64_t token)
-{
-	struct iommu_hwpt_lu_mark_preserve cmd = {
-		.size = sizeof(cmd),
-		.hwpt_id = hwpt_id,
-		.hwpt_token = token,
-	};
-
-	return ioctl(iommufd, IOMMU_HWPT_LIVEUPDATE_MARK_PRESERVE, &cmd) ?
-	       -errno : 0;
-}
-
 static void write_knob(const char *path, const char *val)
 {
 	FILE *f = fopen(path, "w");
@@ -333,7 +327,7 @@ static void __attribute__((noreturn)) preserve_guest(const char *corrupt)
 	find_edu(0, false, bdf, sizeof(bdf));
 	guest_up(&g, bdf, guest_memory(SIZE), SIZE);
 	guest_dma(&g, DST);
-	CHECK_RET(0, mark(g.iommufd, g.hwpt_id, HWPT_TOKEN));
+	CHECK_RET(0, iommufd_hwpt_lu_mark(g.iommufd, g.hwpt_id, HWPT_TOKEN));
 
 	s = luo_create_session(lu, SESSION);
 	CHECK(s >= 0, "create session: %s", strerror(-s));
@@ -358,7 +352,7 @@ static int preserve_device(int lu, struct guest *g, const char *corrupt)
 	char group[16] = "?";
 	int s, ret;
 
-	CHECK_RET(0, mark(g->iommufd, g->hwpt_id, HWPT_TOKEN));
+	CHECK_RET(0, iommufd_hwpt_lu_mark(g->iommufd, g->hwpt_id, HWPT_TOKEN));
 	s = luo_create_session(lu, SESSION);
 	CHECK(s >= 0, "create session: %s", strerror(-s));
 	CHECK_RET(0, luo_preserve(s, g->memfd, MEMFD_TOKEN));
@@ -380,6 +374,15 @@ static int preserve_device(int lu, struct guest *g, const char *corrupt)
 static void load_next_kernel(void)
 {
 	CHECK(!system("lu_kexec --load-only"), "lu_kexec --load-only failed");
+}
+
+/* The same, with @arg added to the next kernel's command line */
+static void load_next_kernel_with(const char *arg)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "lu_kexec --load-only --append %s", arg);
+	CHECK(!system(cmd), "%s failed", cmd);
 }
 
 /*
@@ -743,6 +746,53 @@ static int device_corrupt_format(int stage)
 	return device_corrupt(stage, "format", "its domain was refused");
 }
 
+static int device_corrupt_unit(int stage)
+{
+	return device_corrupt(stage, "unit",
+			      "with no preserved device named for it");
+}
+
+/*
+ * The next kernel boots with intel_iommu=off: the unit the previous
+ * kernel left translating stays so, through the preserved tables, which
+ * nothing in that kernel takes over; the device's DMA never goes
+ * untranslated (it would land outside the memfd).
+ */
+static int device_iommu_off(int stage)
+{
+	struct landed after = dma_landed;
+	struct vfio_pci_device raw;
+	struct guest g = { };
+	int lu = open_lu(), s, memfd;
+	char bdf[16];
+
+	find_edu(0, false, bdf, sizeof(bdf));
+	if (stage == 1) {
+		guest_up(&g, bdf, guest_memory(DEV_SIZE), DEV_SIZE);
+		preserve_device(lu, &g, NULL);
+		load_next_kernel_with("intel_iommu=off");
+		say("%s preserved; the next kernel has intel_iommu=off", bdf);
+		CHECK_RET(0, vfio_dma_memcpy_start(&g.dev, IOVA + SRC,
+						   IOVA + IN_FLIGHT, COPY));
+		kexec_now(stage);
+	}
+
+	CHECK(kmsg_has("left translating by a live update, stays so"),
+	      "no log line for the unit left translating");
+	check_master(bdf);
+	open_raw(&raw, bdf);
+	CHECK_RET(0, vfio_dma_memcpy(&raw, IOVA + SRC, IOVA + AFTER, COPY));
+	vfio_pci_device_close(&raw);
+	after.dst[after.n++] = AFTER;
+	s = retrieve_vmm(lu);
+	memfd = check_memfd(s, DEV_SIZE, &after);
+	CHECK_RET(0, luo_finish(s));
+	close(memfd);
+	say("%s kept translating through the old tables, intel_iommu=off",
+	    bdf);
+	return 0;
+}
+
 static const struct landed irq_landed = { 2, { DST, DST_AGAIN } };
 
 /*
@@ -832,7 +882,7 @@ static int device_bench(int stage)
 	}
 
 	guest_up(&g, bdf, guest_memory(GIB), GIB);
-	CHECK_RET(0, mark(g.iommufd, g.hwpt_id, HWPT_TOKEN));
+	CHECK_RET(0, iommufd_hwpt_lu_mark(g.iommufd, g.hwpt_id, HWPT_TOKEN));
 	s = luo_create_session(lu, SESSION);
 	CHECK(s >= 0, "create session: %s", strerror(-s));
 	CHECK_RET(0, luo_preserve(s, g.memfd, MEMFD_TOKEN));
@@ -859,6 +909,8 @@ static const struct kexec_test tests[] = {
 	{ "device_blocked", device_blocked },
 	{ "device_corrupt_did", device_corrupt_did },
 	{ "device_corrupt_format", device_corrupt_format },
+	{ "device_corrupt_unit", device_corrupt_unit },
+	{ "device_iommu_off", device_iommu_off },
 	{ "device_irq_freeze", device_irq_freeze },
 	{ "device_bench", device_bench },
 };

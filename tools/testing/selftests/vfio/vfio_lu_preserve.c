@@ -33,18 +33,6 @@
 #define DEVICE_TOKEN	3
 #define HWPT_TOKEN	0x4857505400000002ULL
 
-static int mark(int iommufd, uint32_t hwpt_id, uint64_t token)
-{
-	struct iommu_hwpt_lu_mark_preserve cmd = {
-		.size = sizeof(cmd),
-		.hwpt_id = hwpt_id,
-		.hwpt_token = token,
-	};
-
-	return ioctl(iommufd, IOMMU_HWPT_LIVEUPDATE_MARK_PRESERVE, &cmd) ?
-	       -errno : 0;
-}
-
 FIXTURE(vfio_lu)
 {
 	char bdf[16];
@@ -114,7 +102,7 @@ static int bind_and_attach(FIXTURE_DATA(vfio_lu) *self)
 	if (!ret)
 		ret = vfio_pci_device_attach(&self->dev, self->hwpt_id);
 	if (!ret)
-		ret = mark(self->iommufd, self->hwpt_id, HWPT_TOKEN);
+		ret = iommufd_hwpt_lu_mark(self->iommufd, self->hwpt_id, HWPT_TOKEN);
 	return ret;
 }
 
@@ -210,7 +198,7 @@ TEST_F(vfio_lu, unmarked_hwpt_is_einval)
 	ASSERT_EQ(0, vfio_pci_device_bind(&self->dev, self->iommufd));
 	ASSERT_EQ(0, iommufd_hwpt_alloc(self->iommufd, self->dev.dev_id,
 					self->ioas_id, &self->hwpt_id));
-	ASSERT_EQ(0, mark(self->iommufd, self->hwpt_id, HWPT_TOKEN));
+	ASSERT_EQ(0, iommufd_hwpt_lu_mark(self->iommufd, self->hwpt_id, HWPT_TOKEN));
 	ASSERT_EQ(0, iommufd_ioas_alloc(self->iommufd, &empty_ioas));
 	ASSERT_EQ(0, iommufd_hwpt_alloc(self->iommufd, self->dev.dev_id,
 					empty_ioas, &unmarked));

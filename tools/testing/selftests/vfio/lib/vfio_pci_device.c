@@ -255,6 +255,26 @@ int vfio_pci_iommu_group(const char *bdf, char *group, size_t len)
 	return members;
 }
 
+/* Read or write PCI_COMMAND of @bdf through sysfs: 0 or -errno */
+static int config_command(const char *bdf, uint16_t *cmd, bool write)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/config", bdf);
+	fd = open(path, write ? O_WRONLY : O_RDONLY);
+	if (fd < 0)
+		return fail("open", path);
+	n = write ? pwrite(fd, cmd, sizeof(*cmd), PCI_COMMAND) :
+		    pread(fd, cmd, sizeof(*cmd), PCI_COMMAND);
+	close(fd);
+	if (n != sizeof(*cmd))
+		return fail(write ? "write PCI_COMMAND of" : "read PCI_COMMAND of",
+			    bdf);
+	return 0;
+}
+
 /**
  * vfio_pci_read_command() - read PCI_COMMAND through sysfs
  * @bdf: the device's address
@@ -266,19 +286,7 @@ int vfio_pci_iommu_group(const char *bdf, char *group, size_t len)
  */
 int vfio_pci_read_command(const char *bdf, uint16_t *cmd)
 {
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/config", bdf);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return fail("open", path);
-	n = pread(fd, cmd, sizeof(*cmd), PCI_COMMAND);
-	close(fd);
-	if (n != sizeof(*cmd))
-		return fail("read PCI_COMMAND of", bdf);
-	return 0;
+	return config_command(bdf, cmd, false);
 }
 
 /**
@@ -290,19 +298,7 @@ int vfio_pci_read_command(const char *bdf, uint16_t *cmd)
  */
 int vfio_pci_write_command(const char *bdf, uint16_t cmd)
 {
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/config", bdf);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return fail("open", path);
-	n = pwrite(fd, &cmd, sizeof(cmd), PCI_COMMAND);
-	close(fd);
-	if (n != sizeof(cmd))
-		return fail("write PCI_COMMAND of", bdf);
-	return 0;
+	return config_command(bdf, &cmd, true);
 }
 
 /**
@@ -726,6 +722,27 @@ int iommufd_hwpt_alloc(int iommufd, uint32_t dev_id, uint32_t pt_id,
 	if (ioctl(iommufd, IOMMU_HWPT_ALLOC, &cmd))
 		return fail("IOMMU_HWPT_ALLOC", "");
 	*hwpt_id = cmd.out_hwpt_id;
+	return 0;
+}
+
+/**
+ * iommufd_hwpt_lu_mark() - IOMMU_HWPT_LIVEUPDATE_MARK_PRESERVE
+ * @iommufd: the iommufd
+ * @hwpt_id: a paging HWPT
+ * @token: the token to preserve it under
+ *
+ * Return: 0 or -errno.
+ */
+int iommufd_hwpt_lu_mark(int iommufd, uint32_t hwpt_id, uint64_t token)
+{
+	struct iommu_hwpt_lu_mark_preserve cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = hwpt_id,
+		.hwpt_token = token,
+	};
+
+	if (ioctl(iommufd, IOMMU_HWPT_LIVEUPDATE_MARK_PRESERVE, &cmd))
+		return fail("IOMMU_HWPT_LIVEUPDATE_MARK_PRESERVE", "");
 	return 0;
 }
 

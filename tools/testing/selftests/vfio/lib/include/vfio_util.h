@@ -104,6 +104,7 @@ int iommufd_unmap(int iommufd, uint32_t ioas_id, uint64_t iova,
 		  uint64_t length);
 int iommufd_hwpt_alloc(int iommufd, uint32_t dev_id, uint32_t pt_id,
 		       uint32_t *hwpt_id);
+int iommufd_hwpt_lu_mark(int iommufd, uint32_t hwpt_id, uint64_t token);
 int iommufd_destroy(int iommufd, uint32_t id);
 
 /* DMA through the device's driver */
