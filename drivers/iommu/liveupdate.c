@@ -31,7 +31,10 @@
  * on, takes the preserved devices' context entries and domain IDs after
  * checking them against the record, and blocks every other device.  A
  * record it cannot trust is refused with a log line; the devices it names
- * are then blocked, never let through untranslated.
+ * are then blocked, never let through untranslated.  A device the record
+ * names is reserved for vfio-pci when it is enumerated, and belongs to
+ * the live update when it is probed: live update owns its IOMMU group, so
+ * no DMA API driver binds to it and no iommufd claims it.
  */
 
 #define pr_fmt(fmt) "iommu: live update: " fmt
