@@ -51,6 +51,9 @@
  * device_irq_freeze: with an interrupt enabled on the preserved device the
  *	reboot fails with EBUSY and changes nothing (a DMA still lands, the
  *	kexec image stays loaded); with it disabled the reboot goes through.
+ * device_moved_freeze: with the preserved device moved to another HWPT the
+ *	reboot fails with EBUSY and changes nothing; moved back, it goes
+ *	through.
  * device_bench: the benchmarks of make bench (see there).
  */
 #define _GNU_SOURCE
@@ -793,7 +796,7 @@ static int device_iommu_off(int stage)
 	return 0;
 }
 
-static const struct landed irq_landed = { 2, { DST, DST_AGAIN } };
+static const struct landed refused_landed = { 2, { DST, DST_AGAIN } };
 
 /*
  * Interrupts enabled on a preserved device (MSI if it has it, else INTx;
@@ -809,7 +812,7 @@ static int device_irq_freeze(int stage)
 
 	find_edu(0, false, bdf, sizeof(bdf));
 	if (stage == 2) {
-		check_device_kept(lu, bdf, &irq_landed);
+		check_device_kept(lu, bdf, &refused_landed);
 		say("%s went through once its interrupts were disabled", bdf);
 		return 0;
 	}
@@ -834,6 +837,46 @@ static int device_irq_freeze(int stage)
 	CHECK_RET(0, vfio_pci_device_irq_disable(&g.dev, index));
 	say("the reboot was refused (EBUSY) with %s enabled",
 	    index == VFIO_PCI_MSI_IRQ_INDEX ? "MSI" : "INTx");
+	kexec_now(stage);
+}
+
+/*
+ * A preserved device moved to another HWPT since it was preserved makes
+ * the reboot fail with EBUSY: the next kernel would take over tables the
+ * device no longer uses.  Moved back, the reboot carries it.
+ */
+static int device_moved_freeze(int stage)
+{
+	struct guest g = { };
+	uint32_t ioas, hwpt;
+	int lu = open_lu();
+	char bdf[16];
+
+	find_edu(0, false, bdf, sizeof(bdf));
+	if (stage == 2) {
+		check_device_kept(lu, bdf, &refused_landed);
+		say("%s went through once back on its preserved HWPT", bdf);
+		return 0;
+	}
+
+	guest_up(&g, bdf, guest_memory(DEV_SIZE), DEV_SIZE);
+	preserve_device(lu, &g, NULL);
+	/* Another HWPT, over a second mapping of the same memory */
+	CHECK_RET(0, iommufd_ioas_alloc(g.iommufd, &ioas));
+	CHECK_RET(0, iommufd_map_file(g.iommufd, ioas, g.memfd, 0, g.size,
+				      IOVA));
+	CHECK_RET(0, iommufd_hwpt_alloc(g.iommufd, g.dev.dev_id, ioas, &hwpt));
+	CHECK_RET(0, vfio_pci_device_attach(&g.dev, hwpt));
+	load_next_kernel();
+
+	CHECK(reboot(LINUX_REBOOT_CMD_KEXEC) && errno == EBUSY,
+	      "moved to another HWPT the reboot failed with %s, not EBUSY",
+	      strerror(errno));
+	CHECK(kmsg_has("no longer on its preserved HWPT"),
+	      "no log line says why the reboot was refused");
+	guest_dma(&g, DST_AGAIN);
+	CHECK_RET(0, vfio_pci_device_attach(&g.dev, g.hwpt_id));
+	say("the reboot was refused (EBUSY) with the device on another HWPT");
 	kexec_now(stage);
 }
 
@@ -912,6 +955,7 @@ static const struct kexec_test tests[] = {
 	{ "device_corrupt_unit", device_corrupt_unit },
 	{ "device_iommu_off", device_iommu_off },
 	{ "device_irq_freeze", device_irq_freeze },
+	{ "device_moved_freeze", device_moved_freeze },
 	{ "device_bench", device_bench },
 };
 
