@@ -181,13 +181,16 @@ static int vfio_pci_lu_freeze(struct liveupdate_file_op_args *args)
  * @vdev: a device vfio-pci is probing, not registered yet
  *
  * Its cdev then refuses to open (EBUSY) until the device is retrieved from
- * its session.
+ * its session, and it is never left idle in D3hot, where it could not go
+ * on doing DMA.
  */
 void vfio_pci_lu_probe(struct vfio_pci_core_device *vdev)
 {
 	if (!iommu_lu_device_incoming(&vdev->pdev->dev))
 		return;
 	vdev->vdev.lu_held = true;
+	/* Idle in D3hot, it would stop its DMA: it stays in D0 */
+	vdev->disable_idle_d3 = true;
 	pci_info(vdev->pdev, "live update: held for its session\n");
 }
 
