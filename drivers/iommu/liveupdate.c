@@ -533,6 +533,27 @@ iommu_lu_incoming_domain(const struct iommu_lu_device_ser *dev)
 }
 
 /**
+ * iommu_lu_incoming_find - a device of the incoming record, by its PCI
+ *	address
+ * @segment: its PCI segment
+ * @rid: its requester ID
+ *
+ * Return: its entry, or NULL if the record does not name it (or there is
+ * no record).
+ */
+const struct iommu_lu_device_ser *iommu_lu_incoming_find(u16 segment, u16 rid)
+{
+	const struct iommu_lu_ser *ser = iommu_lu_incoming();
+	u32 i;
+
+	for (i = 0; ser && i < ser->nr_devices; i++)
+		if (ser->devices[i].segment == segment &&
+		    ser->devices[i].rid == rid)
+			return &ser->devices[i];
+	return NULL;
+}
+
+/**
  * iommu_lu_device_incoming - whether the previous kernel kept a device
  *	translating across the live update
  * @dev: a device
@@ -545,18 +566,13 @@ iommu_lu_incoming_domain(const struct iommu_lu_device_ser *dev)
  */
 bool iommu_lu_device_incoming(struct device *dev)
 {
-	const struct iommu_lu_ser *ser = iommu_lu_incoming();
 	struct pci_dev *pdev;
-	u32 i;
 
-	if (!ser || !dev_is_pci(dev))
+	if (!dev_is_pci(dev))
 		return false;
 	pdev = to_pci_dev(dev);
-	for (i = 0; i < ser->nr_devices; i++)
-		if (ser->devices[i].segment == pci_domain_nr(pdev->bus) &&
-		    ser->devices[i].rid == pci_dev_id(pdev))
-			return true;
-	return false;
+	return iommu_lu_incoming_find(pci_domain_nr(pdev->bus),
+				      pci_dev_id(pdev));
 }
 EXPORT_SYMBOL_GPL(iommu_lu_device_incoming);
 

@@ -105,6 +105,7 @@ bool iommu_lu_device_preserved(struct device *dev);
 const struct iommu_lu_ser *iommu_lu_incoming(void);
 const struct iommu_lu_domain_ser *
 iommu_lu_incoming_domain(const struct iommu_lu_device_ser *dev);
+const struct iommu_lu_device_ser *iommu_lu_incoming_find(u16 segment, u16 rid);
 bool iommu_lu_device_incoming(struct device *dev);
 #else
 static inline bool iommu_lu_device_preserved(struct device *dev)

@@ -416,20 +416,14 @@ bool intel_lu_unit_incoming(struct intel_iommu *iommu)
 	return true;
 }
 
+/* The device of the record at @rid on @iommu, or NULL */
 static const struct iommu_lu_device_ser *
-intel_lu_find_device(const struct iommu_lu_ser *ser, struct intel_iommu *iommu,
-		     u16 rid)
+intel_lu_find_device(struct intel_iommu *iommu, u16 rid)
 {
-	u32 i;
+	const struct iommu_lu_device_ser *d;
 
-	for (i = 0; ser && i < ser->nr_devices; i++) {
-		const struct iommu_lu_device_ser *d = &ser->devices[i];
-
-		if (d->unit == iommu->reg_phys && d->segment == iommu->segment &&
-		    d->rid == rid)
-			return d;
-	}
-	return NULL;
+	d = iommu_lu_incoming_find(iommu->segment, rid);
+	return d && d->unit == iommu->reg_phys ? d : NULL;
 }
 
 /*
@@ -473,7 +467,7 @@ bool intel_lu_adopt_context(struct intel_iommu *iommu, u8 bus, u8 devfn,
 	const struct iommu_lu_device_ser *d;
 	const char *why;
 
-	d = intel_lu_find_device(ser, iommu, PCI_DEVID(bus, devfn));
+	d = intel_lu_find_device(iommu, PCI_DEVID(bus, devfn));
 	if (!d)
 		return false;
 	why = intel_lu_context_mismatch(iommu->cap, d,
@@ -521,7 +515,7 @@ void intel_lu_context_released(struct intel_iommu *iommu, u8 bus, u8 devfn)
 	const struct iommu_lu_device_ser *d;
 	LIST_HEAD(tables);
 
-	d = intel_lu_find_device(ser, iommu, PCI_DEVID(bus, devfn));
+	d = intel_lu_find_device(iommu, PCI_DEVID(bus, devfn));
 	if (!d || !intel_lu_device_adopted[d - ser->devices])
 		return;
 	intel_lu_device_adopted[d - ser->devices] = false;
