@@ -35,6 +35,19 @@
  * names is reserved for vfio-pci when it is enumerated, and belongs to
  * the live update when it is probed: live update owns its IOMMU group, so
  * no DMA API driver binds to it and no iommufd claims it.
+ *
+ * Life of a restored domain.  When the first device of a preserved domain
+ * is probed, the driver builds a domain of this kernel around the
+ * preserved page tables (iommu_lu_restore_domain()), and the core attaches
+ * it to the device's group in place of the default domain; the driver
+ * keeps the device's translation as it found it.  The domain is immutable.
+ * It is the core's until its owner, named in the record (the iommufd it
+ * was preserved from), takes it (iommu_lu_take_domain()); binding the
+ * device to that iommufd hands the group over without changing its domain
+ * (iommu_lu_claim_dma_owner()).  The owner frees the domain once no device
+ * translates through it (iommu_lu_free_domain()); until then its session
+ * cannot finish (iommu_lu_owner_busy()).  Nobody else frees it: a domain
+ * nobody takes back lives until the next kexec, which does not preserve it.
  */
 
 #define pr_fmt(fmt) "iommu: live update: " fmt
@@ -47,6 +60,8 @@
 #include <linux/mm.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
+
+#include "iommu-priv.h"
 
 /**
  * struct iommu_lu_out - the record being built in this kernel
@@ -281,6 +296,9 @@ static int iommu_lu_free_slot(struct iommu_lu_out *out)
  * iommu_lu_preserve_domain - keep a domain's page tables across the reboot
  * @domain: a paging domain that no longer changes
  * @token: userspace's name for it, not 0
+ * @owner: who preserves it, by a name unique in the kernel that the next
+ *	kernel knows too: only that owner gets the domain back there
+ *	(iommu_lu_take_domain())
  *
  * A file depending on iommu_lu_flb must be being preserved or preserved.
  *
@@ -288,7 +306,8 @@ static int iommu_lu_free_slot(struct iommu_lu_out *out)
  * is preserved already; -ENOSPC past IOMMU_LU_MAX_DOMAINS; -ENOENT with
  * no preserved file depending on the record; or the driver's error.
  */
-int iommu_lu_preserve_domain(struct iommu_domain *domain, u64 token)
+int iommu_lu_preserve_domain(struct iommu_domain *domain, u64 token,
+			     u64 owner)
 {
 	const struct iommu_lu_ops *ops = iommu_lu_ops(domain);
 	struct iommu_lu_out *out;
@@ -315,6 +334,7 @@ int iommu_lu_preserve_domain(struct iommu_domain *domain, u64 token)
 	if (err)
 		goto out_unlock;
 	out->ser->domains[slot].token = token;
+	out->ser->domains[slot].owner = owner;
 	out->domains[slot] = domain;
 	if (slot == out->ser->nr_domains)
 		out->ser->nr_domains++;
@@ -553,6 +573,18 @@ const struct iommu_lu_device_ser *iommu_lu_incoming_find(u16 segment, u16 rid)
 	return NULL;
 }
 
+/* The entry of the incoming record for @dev, or NULL */
+static const struct iommu_lu_device_ser *iommu_lu_incoming_dev(struct device *dev)
+{
+	struct pci_dev *pdev;
+
+	if (!dev_is_pci(dev))
+		return NULL;
+	pdev = to_pci_dev(dev);
+	return iommu_lu_incoming_find(pci_domain_nr(pdev->bus),
+				      pci_dev_id(pdev));
+}
+
 /**
  * iommu_lu_device_incoming - whether the previous kernel kept a device
  *	translating across the live update
@@ -566,15 +598,263 @@ const struct iommu_lu_device_ser *iommu_lu_incoming_find(u16 segment, u16 rid)
  */
 bool iommu_lu_device_incoming(struct device *dev)
 {
-	struct pci_dev *pdev;
-
-	if (!dev_is_pci(dev))
-		return false;
-	pdev = to_pci_dev(dev);
-	return iommu_lu_incoming_find(pci_domain_nr(pdev->bus),
-				      pci_dev_id(pdev));
+	return iommu_lu_incoming_dev(dev);
 }
 EXPORT_SYMBOL_GPL(iommu_lu_device_incoming);
+
+/*
+ * Incoming: the domains of this kernel restored around the record's
+ * preserved page tables.  A domain is restored when the first device
+ * translating through it is probed, and attached to that device's group
+ * in place of the default domain; it is the core's until its owner (the
+ * iommufd it was preserved from, once retrieved) takes it, and the owner's
+ * until the owner frees it.  The state only moves forward.
+ */
+enum {
+	IOMMU_LU_RESTORED_NONE,		/* not restored (yet) */
+	IOMMU_LU_RESTORED_CORE,		/* held by the IOMMU core */
+	IOMMU_LU_RESTORED_TAKEN,	/* held by its owner */
+	IOMMU_LU_RESTORED_FREED,	/* freed by its owner */
+	IOMMU_LU_RESTORED_FAILED,	/* translating, but not restored */
+};
+
+/**
+ * struct iommu_lu_restored - a domain restored from the incoming record
+ * @domain: the domain around the preserved page tables
+ * @groups: groups the live update owns that are attached to it
+ * @state: IOMMU_LU_RESTORED_*
+ */
+struct iommu_lu_restored {
+	struct iommu_domain *domain;
+	unsigned int groups;
+	u8 state;
+};
+
+static struct iommu_lu_restored iommu_lu_restored[IOMMU_LU_MAX_DOMAINS];
+/* Serializes iommu_lu_restored; taken inside the groups' locks */
+static DEFINE_MUTEX(iommu_lu_restore_lock);
+
+/**
+ * iommu_lu_restore_domain - the domain a device translates through at boot
+ * @dev: a device being probed, its group's lock held
+ *
+ * For a device the incoming record names, whose translation the IOMMU
+ * driver took over at boot: the first device of a domain has the driver
+ * build it around the preserved page tables, the next ones share it.
+ * The caller attaches it to @dev's group in place of the default domain.
+ *
+ * Return: the domain; NULL for a device the record does not name, whose
+ * driver cannot restore, or whose domain was refused or is not the core's
+ * any more (with a log line).
+ */
+struct iommu_domain *iommu_lu_restore_domain(struct device *dev)
+{
+	const struct iommu_lu_device_ser *d = iommu_lu_incoming_dev(dev);
+	const struct iommu_lu_ops *ops = dev_iommu_ops(dev)->lu_ops;
+	struct iommu_domain *domain = NULL;
+	struct iommu_lu_restored *r;
+
+	if (!d || !ops || !ops->restore_domain)
+		return NULL;
+	r = &iommu_lu_restored[d->domain];
+	mutex_lock(&iommu_lu_restore_lock);
+	if (r->state != IOMMU_LU_RESTORED_NONE &&
+	    r->state != IOMMU_LU_RESTORED_CORE) {
+		dev_err(dev, "live update: its domain %#llx was handed on already\n",
+			iommu_lu_incoming_domain(d)->token);
+		goto out_unlock;
+	}
+	domain = ops->restore_domain(dev, iommu_lu_incoming_domain(d), d,
+				     r->domain);
+	if (IS_ERR(domain)) {
+		/*
+		 * -ENOENT: the driver blocked the device at boot.  Else it
+		 * goes on translating through the preserved tables, into
+		 * memory its session must then keep for good.
+		 */
+		dev_err(dev, "live update: its domain %#llx cannot be restored (%pe)\n",
+			iommu_lu_incoming_domain(d)->token, domain);
+		if (PTR_ERR(domain) != -ENOENT && !r->state)
+			r->state = IOMMU_LU_RESTORED_FAILED;
+		domain = NULL;
+		goto out_unlock;
+	}
+	r->domain = domain;
+	r->state = IOMMU_LU_RESTORED_CORE;
+out_unlock:
+	mutex_unlock(&iommu_lu_restore_lock);
+	return domain;
+}
+
+/* The restored entry of @domain; iommu_lu_restore_lock held */
+static struct iommu_lu_restored *iommu_lu_restored_find(struct iommu_domain *domain)
+{
+	int i;
+
+	for (i = 0; i < IOMMU_LU_MAX_DOMAINS; i++)
+		if (iommu_lu_restored[i].domain == domain)
+			return &iommu_lu_restored[i];
+	return NULL;
+}
+
+/**
+ * iommu_lu_restored_attached - count the groups owned by live update that
+ *	translate through a restored domain
+ * @domain: a domain from iommu_lu_restore_domain()
+ * @attached: true when the core attached it to such a group; false when
+ *	that group was handed to a new owner, still attached
+ */
+void iommu_lu_restored_attached(struct iommu_domain *domain, bool attached)
+{
+	struct iommu_lu_restored *r;
+
+	mutex_lock(&iommu_lu_restore_lock);
+	r = iommu_lu_restored_find(domain);
+	if (!WARN_ON(!r || (!attached && !r->groups))) {
+		if (attached)
+			r->groups++;
+		else
+			r->groups--;
+	}
+	mutex_unlock(&iommu_lu_restore_lock);
+}
+
+/**
+ * iommu_lu_device_restored - who a device restored at boot belongs to
+ * @dev: a device
+ * @owner: returns the owner of its domain in the record
+ * @token: returns its domain's token
+ *
+ * Return: 0 if @dev translates through a domain restored at boot that is
+ * not freed; -ENOENT if not.
+ */
+int iommu_lu_device_restored(struct device *dev, u64 *owner, u64 *token)
+{
+	const struct iommu_lu_device_ser *d = iommu_lu_incoming_dev(dev);
+	const struct iommu_lu_domain_ser *dom;
+	int err = -ENOENT;
+
+	if (!d)
+		return err;
+	dom = iommu_lu_incoming_domain(d);
+	mutex_lock(&iommu_lu_restore_lock);
+	switch (iommu_lu_restored[d->domain].state) {
+	case IOMMU_LU_RESTORED_CORE:
+	case IOMMU_LU_RESTORED_TAKEN:
+		*owner = dom->owner;
+		*token = dom->token;
+		err = 0;
+	}
+	mutex_unlock(&iommu_lu_restore_lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(iommu_lu_device_restored);
+
+/* The index of the record's domain of @owner and @token, or -1 */
+static int iommu_lu_incoming_index(u64 owner, u64 token)
+{
+	const struct iommu_lu_ser *ser = iommu_lu_incoming();
+	u32 i;
+
+	for (i = 0; ser && token && i < ser->nr_domains; i++)
+		if (ser->domains[i].owner == owner &&
+		    ser->domains[i].token == token)
+			return i;
+	return -1;
+}
+
+/**
+ * iommu_lu_take_domain - hand a restored domain to its owner
+ * @owner: the owner named in the record
+ * @token: the domain's token
+ * @groups: returns how many groups owned by live update are attached to
+ *	it, each of which the owner holds the domain for until it claims
+ *	the group with iommu_lu_claim_dma_owner()
+ *
+ * From then on the owner frees it, with iommu_lu_free_domain(), once no
+ * device translates through it.
+ *
+ * Return: the domain; ERR_PTR(-ENOENT) if the record has no such domain
+ * or it was not restored (no device of it kept translating), -EBUSY if it
+ * was taken already, -ESTALE if it was freed.
+ */
+struct iommu_domain *iommu_lu_take_domain(u64 owner, u64 token,
+					  unsigned int *groups)
+{
+	int i = iommu_lu_incoming_index(owner, token);
+	struct iommu_domain *domain = ERR_PTR(-ENOENT);
+	struct iommu_lu_restored *r;
+
+	if (i < 0)
+		return domain;
+	r = &iommu_lu_restored[i];
+	mutex_lock(&iommu_lu_restore_lock);
+	switch (r->state) {
+	case IOMMU_LU_RESTORED_CORE:
+		r->state = IOMMU_LU_RESTORED_TAKEN;
+		*groups = r->groups;
+		domain = r->domain;
+		break;
+	case IOMMU_LU_RESTORED_TAKEN:
+		domain = ERR_PTR(-EBUSY);
+		break;
+	case IOMMU_LU_RESTORED_FREED:
+		domain = ERR_PTR(-ESTALE);
+		break;
+	}
+	mutex_unlock(&iommu_lu_restore_lock);
+	return domain;
+}
+EXPORT_SYMBOL_GPL(iommu_lu_take_domain);
+
+/**
+ * iommu_lu_free_domain - free a domain taken with iommu_lu_take_domain()
+ * @domain: the domain, attached to no group any more
+ *
+ * Its page-table pages go back to the allocator.
+ */
+void iommu_lu_free_domain(struct iommu_domain *domain)
+{
+	struct iommu_lu_restored *r;
+
+	mutex_lock(&iommu_lu_restore_lock);
+	r = iommu_lu_restored_find(domain);
+	if (!WARN_ON(!r || r->state != IOMMU_LU_RESTORED_TAKEN || r->groups)) {
+		r->state = IOMMU_LU_RESTORED_FREED;
+		r->domain = NULL;
+	}
+	mutex_unlock(&iommu_lu_restore_lock);
+	iommu_domain_free(domain);
+}
+EXPORT_SYMBOL_GPL(iommu_lu_free_domain);
+
+/**
+ * iommu_lu_owner_busy - whether an owner's domains are still restored
+ * @owner: the owner named in the record
+ *
+ * While a domain restored at boot is not freed, a device may translate
+ * through it into memory its owner's session holds: the session must not
+ * finish.
+ *
+ * Return: true if a domain of @owner is restored and not freed yet, or
+ * could not be restored while a device goes on translating through it.
+ */
+bool iommu_lu_owner_busy(u64 owner)
+{
+	const struct iommu_lu_ser *ser = iommu_lu_incoming();
+	bool busy = false;
+	u32 i;
+
+	mutex_lock(&iommu_lu_restore_lock);
+	for (i = 0; ser && i < ser->nr_domains; i++)
+		if (ser->domains[i].token && ser->domains[i].owner == owner &&
+		    iommu_lu_restored[i].state != IOMMU_LU_RESTORED_NONE &&
+		    iommu_lu_restored[i].state != IOMMU_LU_RESTORED_FREED)
+			busy = true;
+	mutex_unlock(&iommu_lu_restore_lock);
+	return busy;
+}
+EXPORT_SYMBOL_GPL(iommu_lu_owner_busy);
 
 #ifdef CONFIG_PCI
 /*

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 
 struct device;
+struct iommu_attach_handle;
 struct iommu_domain;
 struct liveupdate_flb;
 
@@ -25,6 +26,8 @@ struct liveupdate_flb;
 /**
  * struct iommu_lu_domain_ser - a preserved domain
  * @token: userspace's name of it (the iommufd HWPT token); 0: a free slot
+ * @owner: who preserved it, by a name unique in the kernel that both
+ *	kernels know (iommufd: the physical address of its own record)
  * @top_table: physical address of its top page-table page
  * @format: IOMMU_LU_FORMAT_*
  * @levels: how many levels of tables it has
@@ -32,6 +35,7 @@ struct liveupdate_flb;
  */
 struct iommu_lu_domain_ser {
 	u64 token;
+	u64 owner;
 	u64 top_table;
 	u32 format;
 	u32 levels;
@@ -81,6 +85,13 @@ struct iommu_lu_ser {
  *	it across the reboot: preserve what the unit needs for that and fill
  *	@ser's @unit, @did, @segment and @rid
  * @unpreserve_device: undo @preserve_device
+ * @restore_domain: in the next kernel, return a domain that translates
+ *	through the preserved page tables of @ser, for @dev, a device the
+ *	record names as @dev_ser whose translation the driver took over at
+ *	boot.  The first device of a domain gets a new one (@domain NULL);
+ *	the next ones get @domain, with what their unit needs added (its
+ *	domain ID).  The domain is immutable: map and unmap fail.  Freeing
+ *	it frees the page-table pages.
  */
 struct iommu_lu_ops {
 	int (*preserve_domain)(struct iommu_domain *domain,
@@ -91,12 +102,17 @@ struct iommu_lu_ops {
 			       struct iommu_lu_device_ser *ser);
 	void (*unpreserve_device)(struct device *dev,
 				  struct iommu_lu_device_ser *ser);
+	struct iommu_domain *(*restore_domain)(struct device *dev,
+					       const struct iommu_lu_domain_ser *ser,
+					       const struct iommu_lu_device_ser *dev_ser,
+					       struct iommu_domain *domain);
 };
 
 #ifdef CONFIG_IOMMU_LIVEUPDATE
 extern struct liveupdate_flb iommu_lu_flb;
 
-int iommu_lu_preserve_domain(struct iommu_domain *domain, u64 token);
+int iommu_lu_preserve_domain(struct iommu_domain *domain, u64 token,
+			     u64 owner);
 void iommu_lu_unpreserve_domain(struct iommu_domain *domain);
 int iommu_lu_preserve_device(struct device *dev, struct iommu_domain *domain);
 void iommu_lu_unpreserve_device(struct device *dev);
@@ -107,6 +123,17 @@ const struct iommu_lu_domain_ser *
 iommu_lu_incoming_domain(const struct iommu_lu_device_ser *dev);
 const struct iommu_lu_device_ser *iommu_lu_incoming_find(u16 segment, u16 rid);
 bool iommu_lu_device_incoming(struct device *dev);
+
+struct iommu_domain *iommu_lu_restore_domain(struct device *dev);
+void iommu_lu_restored_attached(struct iommu_domain *domain, bool attached);
+int iommu_lu_device_restored(struct device *dev, u64 *owner, u64 *token);
+struct iommu_domain *iommu_lu_take_domain(u64 owner, u64 token,
+					  unsigned int *groups);
+void iommu_lu_free_domain(struct iommu_domain *domain);
+bool iommu_lu_owner_busy(u64 owner);
+int iommu_lu_claim_dma_owner(struct device *dev, void *owner,
+			     struct iommu_domain *domain,
+			     struct iommu_attach_handle *handle);
 #else
 static inline bool iommu_lu_device_preserved(struct device *dev)
 {
@@ -122,6 +149,14 @@ static inline const struct iommu_lu_ser *iommu_lu_incoming(void)
 {
 	return NULL;
 }
+
+static inline struct iommu_domain *iommu_lu_restore_domain(struct device *dev)
+{
+	return NULL;
+}
+
+static inline void iommu_lu_restored_attached(struct iommu_domain *domain,
+					      bool attached) { }
 #endif
 
 #endif

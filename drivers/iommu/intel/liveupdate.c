@@ -29,9 +29,19 @@
  * found preserved.  What fails a check is logged and left out: that
  * device's DMA is blocked.  Its domain ID is reserved before any domain is
  * allocated.  Once the new root is in use, the old root and context pages
- * are freed; the page-table pages stay, accounted as IOMMU pages, until
- * the last device translating through them is attached to a domain of
- * this kernel: then they are freed, and the domain ID with them.
+ * are freed; the page-table pages stay, accounted as IOMMU pages.
+ *
+ * When the device is probed, the IOMMU core has a domain restored around
+ * those page tables (intel_lu_restore_domain()): a second-level
+ * dmar_domain whose top table is the preserved one, which takes the
+ * preserved domain ID on the unit, and which refuses map and unmap.  Its
+ * first attach keeps the device's context entry as it is, already what
+ * the attach would write (intel_lu_context_keep()); from then on the
+ * domain owns the tables and the ID, and freeing it frees them.  A device
+ * attached to a domain of this kernel instead, without the restored one,
+ * has its entry torn down: when no adopted entry uses the tables any more
+ * and no domain was restored around them, they are freed, and the domain
+ * ID with them.
  *
  * Copies rather than adopting the old root and context pages: the new
  * kernel's tables are its own from the first minute, no stale entry of a
@@ -250,13 +260,6 @@ static void intel_lu_unpreserve_device(struct device *dev,
 	mutex_unlock(&intel_lu_lock);
 }
 
-const struct iommu_lu_ops intel_lu_ops = {
-	.preserve_domain = intel_lu_preserve_domain,
-	.unpreserve_domain = intel_lu_unpreserve_domain,
-	.preserve_device = intel_lu_preserve_device,
-	.unpreserve_device = intel_lu_unpreserve_device,
-};
-
 /* Clear every entry of @bus's context table but the preserved devices' */
 static void intel_lu_block_others(struct intel_iommu *iommu, u8 bus)
 {
@@ -313,9 +316,18 @@ bool intel_lu_shutdown_unit(struct intel_iommu *iommu)
 /* Incoming: what became of each domain of the record; 0 not tried yet */
 enum {
 	INTEL_LU_DOMAIN_UNTRIED,
-	INTEL_LU_DOMAIN_TAKEN,
+	INTEL_LU_DOMAIN_TAKEN,		/* adopted context entries use it */
 	INTEL_LU_DOMAIN_REFUSED,
+	INTEL_LU_DOMAIN_RESTORED,	/* a dmar_domain owns its tables */
+	INTEL_LU_DOMAIN_FREED,
 };
+
+/*
+ * Protects the incoming state below once devices are probed: the boot
+ * takes context entries over alone, but attaches and releases of devices
+ * on different units may then run at once.  Taken inside iommu->lock.
+ */
+static DEFINE_SPINLOCK(intel_lu_in_lock);
 
 static u8 intel_lu_domain_state[IOMMU_LU_MAX_DOMAINS];
 /* How many adopted context entries use each domain of the record */
@@ -505,8 +517,9 @@ static int intel_lu_list_table(struct page *page, void *list)
  *
  * Called under @iommu's lock once the entry is cleared and the caches are
  * flushed (the device was attached to a domain of this kernel).  When no
- * adopted entry uses a domain of the record any more, nothing walks its
- * page tables: they are freed, and its domain ID with them.
+ * adopted entry uses a domain of the record any more and no domain was
+ * restored around it, nothing walks its page tables: they are freed, and
+ * its domain ID with them.
  */
 void intel_lu_context_released(struct intel_iommu *iommu, u8 bus, u8 devfn)
 {
@@ -514,12 +527,23 @@ void intel_lu_context_released(struct intel_iommu *iommu, u8 bus, u8 devfn)
 	const struct iommu_lu_domain_ser *dom;
 	const struct iommu_lu_device_ser *d;
 	LIST_HEAD(tables);
+	bool last;
 
 	d = intel_lu_find_device(iommu, PCI_DEVID(bus, devfn));
-	if (!d || !intel_lu_device_adopted[d - ser->devices])
+	if (!d)
 		return;
-	intel_lu_device_adopted[d - ser->devices] = false;
-	if (--intel_lu_domain_users[d->domain])
+	spin_lock(&intel_lu_in_lock);
+	last = intel_lu_device_adopted[d - ser->devices];
+	if (last) {
+		intel_lu_device_adopted[d - ser->devices] = false;
+		last = !--intel_lu_domain_users[d->domain] &&
+		       intel_lu_domain_state[d->domain] == INTEL_LU_DOMAIN_TAKEN;
+		if (last)
+			intel_lu_domain_state[d->domain] = INTEL_LU_DOMAIN_FREED;
+	}
+	spin_unlock(&intel_lu_in_lock);
+	/* A restored domain's tables and domain ID are the domain's */
+	if (!last)
 		return;
 
 	dom = iommu_lu_incoming_domain(d);
@@ -529,6 +553,181 @@ void intel_lu_context_released(struct intel_iommu *iommu, u8 bus, u8 devfn)
 	clear_bit(d->did, iommu->domain_ids);
 	pr_info("domain %#llx: released, %llu page-table pages freed\n",
 		dom->token, dom->nr_tables);
+}
+
+/*
+ * A second-level domain for @dev, as paging_domain_alloc() sets one up,
+ * around the preserved page tables of domain @index of the record.
+ */
+static struct dmar_domain *
+intel_lu_domain_alloc(struct device *dev, const struct iommu_lu_domain_ser *dom,
+		      u32 index)
+{
+	struct device_domain_info *info = dev_iommu_priv_get(dev);
+	struct dmar_domain *domain;
+
+	/* The adopted entry's width was checked against the unit's SAGAW */
+	if (dom->levels - 2 != info->iommu->agaw) {
+		dev_err(dev, "live update: domain %#llx has %u levels, the unit %d\n",
+			dom->token, dom->levels,
+			agaw_to_level(info->iommu->agaw));
+		return ERR_PTR(-EINVAL);
+	}
+	domain = paging_domain_alloc(dev, false);
+	if (IS_ERR(domain))
+		return domain;
+	iommu_free_page(domain->pgd);
+	domain->pgd = phys_to_virt(dom->top_table);
+	domain->domain.type = IOMMU_DOMAIN_UNMANAGED;
+	domain->domain.owner = &intel_iommu_ops;
+	domain->domain.ops = intel_iommu_ops.default_domain_ops;
+	domain->lu_restored = true;
+	domain->lu_index = index;
+	return domain;
+}
+
+/*
+ * Let @domain use domain ID @did on @iommu, the ID the adopted context
+ * entries carry, reserved at boot: the first attach on the unit takes it
+ * (a reference count of 0 here), the last detach frees it.
+ */
+static int intel_lu_domain_add_did(struct dmar_domain *domain,
+				   struct intel_iommu *iommu, u16 did)
+{
+	struct iommu_domain_info *info, *curr;
+
+	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
+	info->did = did;
+	info->iommu = iommu;
+	spin_lock(&iommu->lock);
+	curr = xa_cmpxchg(&domain->iommu_array, iommu->seq_id, NULL, info,
+			  GFP_ATOMIC);
+	spin_unlock(&iommu->lock);
+	if (!curr)
+		return 0;
+	kfree(info);
+	if (xa_is_err(curr))
+		return xa_err(curr);
+	/* One domain has one ID per unit: the record says otherwise */
+	return curr->did == did ? 0 : -EINVAL;
+}
+
+static struct iommu_domain *
+intel_lu_restore_domain(struct device *dev,
+			const struct iommu_lu_domain_ser *dom,
+			const struct iommu_lu_device_ser *d,
+			struct iommu_domain *domain)
+{
+	struct device_domain_info *info = dev_iommu_priv_get(dev);
+	const struct iommu_lu_ser *ser = iommu_lu_incoming();
+	struct intel_iommu *iommu = info->iommu;
+	struct dmar_domain *dmar_domain;
+	bool adopted;
+	int err;
+
+	spin_lock(&intel_lu_in_lock);
+	adopted = iommu->lu_in && d->unit == iommu->reg_phys &&
+		  intel_lu_device_adopted[d - ser->devices];
+	spin_unlock(&intel_lu_in_lock);
+	if (!adopted)
+		return ERR_PTR(-ENOENT);
+
+	if (domain) {
+		dmar_domain = to_dmar_domain(domain);
+	} else {
+		dmar_domain = intel_lu_domain_alloc(dev, dom, d->domain);
+		if (IS_ERR(dmar_domain))
+			return ERR_CAST(dmar_domain);
+	}
+	err = intel_lu_domain_add_did(dmar_domain, iommu, d->did);
+	if (err) {
+		if (!domain)
+			kfree(dmar_domain);	/* no ID, no page table of its own */
+		return ERR_PTR(err);
+	}
+	if (domain)
+		return domain;
+
+	spin_lock(&intel_lu_in_lock);
+	intel_lu_domain_state[d->domain] = INTEL_LU_DOMAIN_RESTORED;
+	spin_unlock(&intel_lu_in_lock);
+	pr_info("domain %#llx: restored around its %llu page-table pages\n",
+		dom->token, dom->nr_tables);
+	return &dmar_domain->domain;
+}
+
+/**
+ * intel_lu_context_keep - whether the attach of a restored domain keeps an
+ *	adopted context entry as it is
+ * @iommu: the entry's unit
+ * @domain: the domain being attached
+ * @info: the device being attached, or NULL for one of its DMA aliases
+ * @bus: the entry's bus
+ * @devfn: its devfn
+ * @ce: the entry, still marked copied
+ *
+ * Called under @iommu's lock.  When @domain was restored around the
+ * entry's page tables and takes its domain ID, the entry already says what
+ * the attach would write: it stays, never cleared, and is the domain's
+ * from then on.
+ *
+ * Return: true if the entry is kept; false to write it anew.
+ */
+bool intel_lu_context_keep(struct intel_iommu *iommu, struct dmar_domain *domain,
+			   struct device_domain_info *info, u8 bus, u8 devfn,
+			   struct context_entry *ce)
+{
+	const struct iommu_lu_ser *ser = iommu_lu_incoming();
+	const struct iommu_lu_device_ser *d;
+	bool keep;
+
+	if (!domain->lu_restored || (info && info->ats_supported))
+		return false;
+	d = intel_lu_find_device(iommu, PCI_DEVID(bus, devfn));
+	if (!d || d->domain != domain->lu_index ||
+	    (ce->lo & VTD_PAGE_MASK) != virt_to_phys(domain->pgd) ||
+	    (ce->hi & 7) != domain->agaw ||
+	    context_domain_id(ce) != domain_id_iommu(domain, iommu))
+		return false;
+
+	spin_lock(&intel_lu_in_lock);
+	keep = intel_lu_device_adopted[d - ser->devices];
+	if (keep) {
+		intel_lu_device_adopted[d - ser->devices] = false;
+		intel_lu_domain_users[d->domain]--;
+	}
+	spin_unlock(&intel_lu_in_lock);
+	if (keep)
+		clear_context_copied(iommu, bus, devfn);
+	return keep;
+}
+
+/**
+ * intel_lu_domain_free - a restored domain is being freed
+ * @domain: the domain, attached to no device
+ *
+ * Called before its page tables are freed.  If an adopted context entry
+ * still uses them (a device of the domain that was never attached to it),
+ * they are left to that entry, to be freed when it is torn down.
+ */
+void intel_lu_domain_free(struct dmar_domain *domain)
+{
+	const struct iommu_lu_ser *ser = iommu_lu_incoming();
+	u32 index = domain->lu_index;
+	bool shared;
+
+	spin_lock(&intel_lu_in_lock);
+	shared = intel_lu_domain_users[index];
+	intel_lu_domain_state[index] = shared ? INTEL_LU_DOMAIN_TAKEN :
+						INTEL_LU_DOMAIN_FREED;
+	spin_unlock(&intel_lu_in_lock);
+	if (shared)
+		domain->pgd = NULL;
+	pr_info("domain %#llx: restored domain freed%s\n",
+		ser->domains[index].token,
+		shared ? "; its page tables stay in use" : " with its page tables");
 }
 
 /**
@@ -562,6 +761,14 @@ void intel_lu_free_old_tables(struct intel_iommu *iommu, phys_addr_t old_root)
 	}
 	__free_page(page);
 }
+
+const struct iommu_lu_ops intel_lu_ops = {
+	.preserve_domain = intel_lu_preserve_domain,
+	.unpreserve_domain = intel_lu_unpreserve_domain,
+	.preserve_device = intel_lu_preserve_device,
+	.unpreserve_device = intel_lu_unpreserve_device,
+	.restore_domain = intel_lu_restore_domain,
+};
 
 #ifdef CONFIG_IOMMU_LIVEUPDATE_KUNIT_TEST
 #include "liveupdate_kunit.h"
