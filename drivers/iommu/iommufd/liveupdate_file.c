@@ -34,9 +34,11 @@
  * from a driver that cannot).  A VFIO
  * device attached to one of them and preserved in the same session, after
  * the iommufd, keeps translating through it across the reboot
- * (iommufd_device_lu_preserve()).
- *
- * What is not done yet: restoring a HWPT from the record.
+ * (iommufd_device_lu_preserve()).  The IOMMU core names the iommufd as the
+ * owner of those domains by the physical address of its record, which the
+ * next kernel finds at the same place: the retrieved iommufd takes them
+ * back (liveupdate_restore.c), and its session cannot finish while one of
+ * them is restored and not destroyed (can_finish).
  */
 
 #define pr_fmt(fmt) "iommufd: live update: " fmt
@@ -385,8 +387,10 @@ static int iommufd_lu_preserve_domains(struct iommufd_lu_out *out)
 	for (i = 0; i < out->nr_hwpts; i++) {
 		struct iommufd_hwpt_paging *hwpt_paging = out->hwpts[i];
 
+		/* Named by its record, which the next kernel finds there */
 		rc = iommu_lu_preserve_domain(hwpt_paging->common.domain,
-					      hwpt_paging->lu_token);
+					      hwpt_paging->lu_token,
+					      virt_to_phys(out->ser));
 		if (rc)
 			goto out_unpreserve;
 	}
@@ -640,11 +644,22 @@ static void iommufd_lu_finish(struct liveupdate_file_op_args *args)
 		folio_put(folio);
 }
 
+/*
+ * While a domain restored from this iommufd's record is not freed, a
+ * device may translate through it into the session's memfds: the session
+ * cannot finish (whether the iommufd was retrieved or not).
+ */
+static bool iommufd_lu_can_finish(struct liveupdate_file_op_args *args)
+{
+	return !iommu_lu_owner_busy(args->serialized_data);
+}
+
 static const struct liveupdate_file_ops iommufd_lu_file_ops = {
 	.can_preserve = iommufd_lu_can_preserve,
 	.preserve = iommufd_lu_preserve,
 	.unpreserve = iommufd_lu_unpreserve,
 	.retrieve = iommufd_lu_retrieve,
+	.can_finish = iommufd_lu_can_finish,
 	.finish = iommufd_lu_finish,
 	.owner = THIS_MODULE,
 };
