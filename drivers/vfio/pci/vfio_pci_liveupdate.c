@@ -33,12 +33,12 @@
  * or changes its translation.  vfio-pci binds to it without touching it,
  * and holds it for its session: opening its cdev fails with EBUSY.
  * RETRIEVE_FD returns a file of the device as opening its cdev would, not
- * bound to any iommufd yet, and lets the cdev open from then on.  FINISH
- * of a device never retrieved frees its record; the device stays held
- * until the next kernel, which no longer preserves it.
- *
- * What is not done yet: handing the device's group and restored domain to
- * the iommufd it binds to (binding fails with EPERM meanwhile).
+ * bound to any iommufd yet, and lets the cdev open from then on.  Its
+ * first open takes it as it is, a bus master, without a reset; binding it
+ * to the iommufd retrieved from its session hands it over attached to its
+ * restored HWPT (to any other iommufd: EPERM).  FINISH of a device never
+ * retrieved frees its record; the device stays held until the next
+ * kernel, which no longer preserves it.
  */
 
 #define pr_fmt(fmt) "vfio-pci: live update: " fmt
@@ -189,6 +189,7 @@ void vfio_pci_lu_probe(struct vfio_pci_core_device *vdev)
 	if (!iommu_lu_device_incoming(&vdev->pdev->dev))
 		return;
 	vdev->vdev.lu_held = true;
+	vdev->vdev.lu_kept = true;
 	/* Idle in D3hot, it would stop its DMA: it stays in D0 */
 	vdev->disable_idle_d3 = true;
 	pci_info(vdev->pdev, "live update: held for its session\n");
