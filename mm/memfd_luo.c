@@ -20,7 +20,10 @@
  *
  * The next kernel rebuilds a memfd with the same folios, size, position,
  * seals and mode, charged to the memory cgroup (and for huge pages the
- * hugetlb cgroup) of the task that retrieves it.  If it cannot (a cgroup
+ * hugetlb cgroup) of the task that retrieves it.  Its size stays frozen
+ * there until the session finishes: a device may go on translating into
+ * its pages through an IOMMU domain restored from the same session, and
+ * the session's iommufd holds FINISH back until that domain is gone.  If it cannot (a cgroup
  * without room), RETRIEVE_FD fails with ENOMEM and nothing changed: the
  * handler keeps the restored folios, so that a later retrieve, maybe from
  * another process, can try again.  Finishing a memfd never retrieved frees
@@ -62,7 +65,11 @@
 #define MEMFD_LUO_SEALS	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | \
 			 F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | F_SEAL_EXEC)
 
-/* The seals and the size_frozen flag of a shmem or hugetlbfs memfd. */
+/*
+ * The seals, and the holds on the size, of a shmem or hugetlbfs memfd: a
+ * preserve holds it, and so does the session it was retrieved from, in
+ * the next kernel, until it finishes; a memfd can be both at once.
+ */
 static unsigned int memfd_luo_get_seals(struct file *file)
 {
 #ifdef CONFIG_HUGETLBFS
@@ -72,7 +79,7 @@ static unsigned int memfd_luo_get_seals(struct file *file)
 	return SHMEM_I(file_inode(file))->seals;
 }
 
-static bool *memfd_luo_size_frozen(struct file *file)
+static u8 *memfd_luo_size_frozen(struct file *file)
 {
 #ifdef CONFIG_HUGETLBFS
 	if (is_file_hugepages(file))
@@ -137,7 +144,7 @@ static int memfd_luo_take(struct memfd_luo_out *out, struct file *file)
 		goto out_drop;
 	if (is_file_hugepages(file))
 		out->ser->huge_shift = huge_page_shift(hstate_file(file));
-	*memfd_luo_size_frozen(file) = true;
+	(*memfd_luo_size_frozen(file))++;
 	return 0;
 
 out_drop:
@@ -197,7 +204,7 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 	inode_lock(inode);
 	memfd_luo_unwatch(out, args->file);
 	memfd_luo_drop(out);
-	*memfd_luo_size_frozen(args->file) = false;
+	(*memfd_luo_size_frozen(args->file))--;
 	inode_unlock(inode);
 	memfd_luo_unaccount(out);
 	kho_unpreserve_free(out->ser);
@@ -307,6 +314,12 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 	file = memfd_luo_rebuild(in);
 	if (IS_ERR(file))
 		return PTR_ERR(file);	/* nothing lost: try again later */
+	/*
+	 * Until the session finishes, a device may still translate into
+	 * these pages through a domain restored from it (the session's
+	 * iommufd holds FINISH back until then): they must stay.
+	 */
+	*memfd_luo_size_frozen(file) = 1;
 	memfd_luo_in_put(in);
 	kfree(in);
 	args->private_data = NULL;
@@ -320,7 +333,14 @@ static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 	struct memfd_luo_in never = { };
 	int err;
 
-	if (args->retrieve_status > 0 || IS_ERR(in))
+	if (args->retrieve_status > 0) {
+		/* An ordinary memfd from now on */
+		inode_lock(file_inode(args->file));
+		(*memfd_luo_size_frozen(args->file))--;
+		inode_unlock(file_inode(args->file));
+		return;
+	}
+	if (IS_ERR(in))
 		return;
 	if (in) {
 		/* Retrieves failed: free what the first one took. */

@@ -334,6 +334,11 @@ int memfd(int stage)
 	fd = luo_retrieve(s, 3);
 	CHECK(fd >= 0, "sparse memfd: %s", strerror(-fd));
 	memfd_check_sparse(fd);
+	/* Its size stays frozen until the session finishes. */
+	CHECK(ftruncate(fd, 2 * SPARSE_SIZE) && errno == EPERM,
+	      "grew before finish");
+	CHECK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+			4096) && errno == EPERM, "punched a hole before finish");
 	CHECK_RET(0, luo_finish(s));
 	/* Finished: it is an ordinary memfd again. */
 	CHECK(!ftruncate(fd, SPARSE_SIZE / 2), "resize after finish: %s",
