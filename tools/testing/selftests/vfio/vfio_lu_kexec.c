@@ -27,13 +27,13 @@
  *
  * device_dma: a copy whose second half (edu -> RAM) is started just before
  *	the reboot lands during the kexec, through the preserved page tables;
- *	in the next kernel the device is bound to vfio-pci and still a bus
- *	master, its cdev refuses to open (EBUSY) until it is retrieved, the
- *	retrieved device binds to no iommufd (EPERM: its group belongs to
- *	the live update), and a copy started through sysfs (resource0) after
- *	all that lands in the memfd; the session finishes.
+ *	in the next kernel a VMM takes the device back (check_device_kept()):
+ *	bound to the retrieved iommufd only, on the restored HWPT, then
+ *	replaced onto a HWPT of its own; the restored HWPT destroyed, the
+ *	session finished; every copy on the way lands.
  * device_dma_rootport: the same with the edu behind a PCIe root port
- *	(vmtest.sh -e 0 -r), which stays a bus master too.
+ *	(vmtest.sh -e 0 -r), which stays a bus master too, and the restored
+ *	HWPT asked for before the device is bound.
  * device_blocked: a second edu, bound to vfio-pci with an iommufd of its
  *	own mapping the same memfd, its files held open through the reboot
  *	but not preserved: in the next kernel it has no driver, and its DMA
@@ -94,9 +94,13 @@
 #define DST		0x9001		/* before the reboot */
 #define DST_AGAIN	0x14003		/* after a reboot that was refused */
 #define IN_FLIGHT	(40 * MB + 0x801) /* started, landing in the kexec */
+#define IN_FLIGHT_2	(39 * MB + 0x901) /* the same, into a third kernel */
 #define OTHER_DST	(20 * MB + 0x5)	/* the unpreserved edu, before */
 #define BLOCKED		(48 * MB + 0x3)	/* the unpreserved edu, after */
 #define AFTER		(63 * MB + 0x10) /* in the next kernel */
+#define AFTER_BOUND	(62 * MB + 0x20) /* there, the device bound */
+#define AFTER_REPLACE	(61 * MB + 0x30) /* there, on a new HWPT */
+#define AFTER_FINISH	(60 * MB + 0x40) /* there, the session finished */
 
 #define IOMMUFD_KNOB	"/sys/kernel/debug/iommufd_lu/corrupt"
 #define IOMMU_KNOB	"/sys/kernel/debug/iommu_lu/corrupt"
@@ -115,7 +119,7 @@ struct guest {
 /* The copies of [SRC, SRC + COPY) a test expects, by where they landed */
 struct landed {
 	unsigned int n;
-	off_t dst[4];
+	off_t dst[8];
 };
 
 /* A line for the harness ("LU-FAULTS 1"): on the result channel */
@@ -316,6 +320,18 @@ static bool kmsg_has(const char *text)
 	return found;
 }
 
+/* The figure the kernel logged after @text, as in "@text 123" */
+static double kmsg_number(const char *text)
+{
+	char *buf = kmsg(), *at = strstr(buf, text);
+	double value;
+
+	CHECK(at && sscanf(at + strlen(text), "%lf", &value) == 1,
+	      "no \"%s\" in the kernel log", text);
+	free(buf);
+	return value;
+}
+
 /*
  * Stage 1 of the iommufd tests: DMA into the guest's memory, the HWPT
  * marked, the memfd and the iommufd preserved in that order; then on to
@@ -460,13 +476,6 @@ static void blocked_dma(const char *bdf, off_t dst)
 	vfio_pci_device_close(&raw);
 }
 
-/*
- * Stage 2 of the tests whose device went through: every byte of the
- * memfd; the device bound to vfio-pci and a bus master, and the bridge
- * above it if any; a copy driven through sysfs, its vfio file never
- * opened, lands through the preserved page tables; the iommufd and the
- * device come back, and the session finishes.
- */
 /* Open @bdf's vfio cdev: its fd, or -errno */
 static int open_cdev(const char *bdf)
 {
@@ -478,62 +487,191 @@ static int open_cdev(const char *bdf)
 	return fd < 0 ? -errno : fd;
 }
 
-/*
- * The retrieved device @fd is held by the live update: its IOMMU group
- * belongs to it, so no iommufd claims it (EPERM), neither the retrieved
- * @iommufd nor a new one, and nothing resets it or changes its DMA.
- */
-static void check_device_held(const char *bdf, int fd, int iommufd)
+/* IOMMU_HWPT_LIVEUPDATE_RESTORE: 0 with the HWPT's ID in @id, or -errno */
+static int hwpt_lu_restore(int iommufd, uint64_t token, uint32_t flags,
+			   uint32_t *id)
 {
-	struct vfio_pci_device held = { .fd = fd, .iommufd = -1 };
-	int other = iommufd_open();
+	struct iommu_hwpt_lu_restore cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.hwpt_token = token,
+	};
 
-	snprintf(held.bdf, sizeof(held.bdf), "%s", bdf);
-	CHECK(other >= 0, "open /dev/iommu");
-	CHECK_RET(-EPERM, vfio_pci_device_bind(&held, iommufd));
-	CHECK_RET(-EPERM, vfio_pci_device_bind(&held, other));
-	close(other);
+	if (ioctl(iommufd, IOMMU_HWPT_LIVEUPDATE_RESTORE, &cmd))
+		return -errno;
+	*id = cmd.out_hwpt_id;
+	return 0;
 }
 
-static void check_device_kept(int lu, const char *bdf, const struct landed *l)
+/*
+ * IOMMU page-table pages in use (nr_iommu_pages of /proc/vmstat), the
+ * per-CPU counts folded in first
+ */
+static long iommu_pages(void)
 {
+	char name[64];
+	long value;
+	FILE *f;
+
+	write_knob("/proc/sys/vm/stat_refresh", "1");
+	f = fopen("/proc/vmstat", "r");
+	CHECK(f, "/proc/vmstat: %s", strerror(errno));
+	while (fscanf(f, "%63s %ld", name, &value) == 2) {
+		if (!strcmp(name, "nr_iommu_pages")) {
+			fclose(f);
+			return value;
+		}
+	}
+	die("no nr_iommu_pages in /proc/vmstat");
+}
+
+/*
+ * The retrieved device binds to no iommufd but the one retrieved with it
+ * (EPERM, nothing changed), and an iommufd knows no restored HWPT it did
+ * not preserve (ENOENT).
+ */
+static void check_device_owned(struct guest *g)
+{
+	int other = iommufd_open();
+	uint32_t id;
+
+	CHECK(other >= 0, "open /dev/iommu");
+	CHECK_RET(-EPERM, vfio_pci_device_bind(&g->dev, other));
+	CHECK_RET(-ENOENT, hwpt_lu_restore(other, HWPT_TOKEN, 0, &id));
+	close(other);
+	CHECK_RET(-ENOENT, hwpt_lu_restore(g->iommufd, HWPT_TOKEN + 1, 0, &id));
+	CHECK_RET(-EOPNOTSUPP, hwpt_lu_restore(g->iommufd, HWPT_TOKEN, 1, &id));
+}
+
+/*
+ * The restored HWPT @restored, @g's device on it: attaching the device to
+ * it again changes nothing, it cannot be destroyed (EBUSY), mapped
+ * through (it has no IOAS) or nested on.
+ */
+static void check_restored_hwpt(struct guest *g, uint32_t restored)
+{
+	static char buf[PAGE];
+	uint32_t id;
+
+	CHECK_RET(0, vfio_pci_device_attach(&g->dev, restored));
+	CHECK_RET(-EBUSY, iommufd_destroy(g->iommufd, restored));
+	CHECK_RET(-ENOENT, iommufd_map_user(g->iommufd, restored, buf, PAGE,
+					    IOVA + DEV_SIZE));
+	CHECK_RET(-EINVAL, iommufd_hwpt_alloc(g->iommufd, g->dev.dev_id,
+					      restored, &id));
+}
+
+/*
+ * Stage 2 of the tests whose device went through, as a VMM restores it:
+ * every check of the kernel holding the device on the way.
+ * - Before anything: the device is bound to vfio-pci and a bus master,
+ *   and the bridge above it if any; its cdev refuses to open (EBUSY); a
+ *   copy driven through sysfs lands through the restored domain.
+ * - The iommufd and the device are retrieved (the memfd later, as the
+ *   iommufd maintainer asks); FINISH fails with EBUSY.
+ * - The device binds to the retrieved iommufd only; the restored HWPT
+ *   comes by its token, before the bind or after (@restore_first), the
+ *   same ID each time, the device on it; a copy lands through it.
+ * - The memfd, with every byte, its size frozen (no hole can be punched
+ *   in what the restored domain maps); a new IOAS and HWPT mapping it the
+ *   same way; the device replaced onto it, never back; a copy lands.
+ * - FINISH still fails with EBUSY; IOMMU_DESTROY of the restored HWPT
+ *   frees exactly the page-table pages restored; then FINISH works, and
+ *   the device does DMA on, its files in @out.
+ */
+static void restore_device(int lu, const char *bdf, const struct landed *l,
+			   bool restore_first, struct guest *out)
+{
+	struct guest g = { .size = DEV_SIZE };
 	struct landed after = *l;
 	struct vfio_pci_device raw;
-	int s, memfd, iommufd, device, cdev;
+	uint32_t restored, id;
 	char port[16];
+	long pages;
+	int s, cdev;
 
 	s = retrieve_vmm(lu);
-	memfd = check_memfd(s, DEV_SIZE, l);
 	check_driver(bdf, "vfio-pci");
 	check_master(bdf);
 	if (!vfio_pci_parent(bdf, port, sizeof(port)))
 		check_master(port);
-	/* Its session holds it: the cdev opens once it is retrieved */
 	CHECK_RET(-EBUSY, open_cdev(bdf));
-
-	iommufd = luo_retrieve(s, IOMMUFD_TOKEN);
-	CHECK(iommufd >= 0, "retrieve the iommufd: %s", strerror(-iommufd));
-	device = luo_retrieve(s, DEVICE_TOKEN);
-	CHECK(device >= 0, "retrieve the device: %s", strerror(-device));
-	check_device_held(bdf, device, iommufd);
-	cdev = open_cdev(bdf);
-	CHECK(cdev >= 0, "open the cdev after the retrieve: %s",
-	      strerror(-cdev));
-	close(cdev);
-
-	/* None of it stopped the device's DMA */
 	open_raw(&raw, bdf);
 	CHECK_RET(0, vfio_dma_memcpy(&raw, IOVA + SRC, IOVA + AFTER, COPY));
 	vfio_pci_device_close(&raw);
 	after.dst[after.n++] = AFTER;
-	check_memory(memfd, AFTER - PAGE, COPY + 2 * PAGE, &after,
-		     "the copy in the next kernel");
 
+	g.iommufd = luo_retrieve(s, IOMMUFD_TOKEN);
+	CHECK(g.iommufd >= 0, "retrieve the iommufd: %s",
+	      strerror(-g.iommufd));
+	g.dev.fd = luo_retrieve(s, DEVICE_TOKEN);
+	CHECK(g.dev.fd >= 0, "retrieve the device: %s", strerror(-g.dev.fd));
+	snprintf(g.dev.bdf, sizeof(g.dev.bdf), "%s", bdf);
+	g.dev.iommufd = -1;
+	cdev = open_cdev(bdf);
+	CHECK(cdev >= 0, "open the cdev after the retrieve: %s",
+	      strerror(-cdev));
+	close(cdev);
+	CHECK_RET(-EBUSY, luo_finish(s));
+
+	check_device_owned(&g);
+	if (restore_first)
+		CHECK_RET(0, hwpt_lu_restore(g.iommufd, HWPT_TOKEN, 0,
+					     &restored));
+	CHECK_RET(0, vfio_pci_device_bind(&g.dev, g.iommufd));
+	CHECK_RET(0, hwpt_lu_restore(g.iommufd, HWPT_TOKEN, 0, &id));
+	if (!restore_first)
+		restored = id;
+	CHECK(id == restored, "restored twice: HWPT %u, then %u", restored,
+	      id);
+	check_restored_hwpt(&g, restored);
+	CHECK_RET(0, vfio_pci_device_map_bar0(&g.dev));
+	CHECK_RET(0, vfio_dma_init(&g.dev));
+	CHECK_RET(0, vfio_dma_memcpy(&g.dev, IOVA + SRC, IOVA + AFTER_BOUND,
+				     COPY));
+	after.dst[after.n++] = AFTER_BOUND;
+
+	g.memfd = check_memfd(s, DEV_SIZE, &after);
+	/* What the restored domain maps stays until the session finishes */
+	CHECK(fallocate(g.memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			IN_FLIGHT, PAGE) && errno == EPERM,
+	      "a hole punched in the memfd a restored domain maps");
+	CHECK_RET(0, iommufd_ioas_alloc(g.iommufd, &g.ioas_id));
+	CHECK_RET(0, iommufd_map_file(g.iommufd, g.ioas_id, g.memfd, 0,
+				      DEV_SIZE, IOVA));
+	CHECK_RET(0, iommufd_hwpt_alloc(g.iommufd, g.dev.dev_id, g.ioas_id,
+					&g.hwpt_id));
+	CHECK_RET(0, vfio_pci_device_attach(&g.dev, g.hwpt_id));
+	CHECK_RET(-EINVAL, vfio_pci_device_attach(&g.dev, restored));
+	guest_dma(&g, AFTER_REPLACE);
+	CHECK_RET(-EBUSY, luo_finish(s));
+
+	pages = iommu_pages();
+	CHECK_RET(0, iommufd_destroy(g.iommufd, restored));
+	pages -= iommu_pages();
+	CHECK(pages == (long)kmsg_number("restored around its"),
+	      "the restored HWPT's destroy freed %ld page-table pages, not the %.0f restored",
+	      pages, kmsg_number("restored around its"));
+	CHECK_RET(-ENOENT, hwpt_lu_restore(g.iommufd, HWPT_TOKEN, 0, &id));
 	CHECK_RET(0, luo_finish(s));
-	close(device);
-	close(iommufd);
-	close(memfd);
+	guest_dma(&g, AFTER_FINISH);
 	close(s);
+	*out = g;
+}
+
+static void check_device_kept(int lu, const char *bdf, const struct landed *l,
+			      bool restore_first)
+{
+	struct guest g;
+	uint16_t cmd;
+
+	restore_device(lu, bdf, l, restore_first, &g);
+	vfio_pci_device_close(&g.dev);
+	CHECK_RET(0, vfio_pci_read_command(bdf, &cmd));
+	CHECK(!(cmd & PCI_COMMAND_MASTER),
+	      "%s closed after FINISH is still a bus master", bdf);
+	close(g.iommufd);
+	close(g.memfd);
 }
 
 static const struct landed iommufd_landed = { 1, { DST } };
@@ -629,7 +767,7 @@ static int device_dma_test(int stage, bool behind_port)
 
 	find_edu(0, behind_port, bdf, sizeof(bdf));
 	if (stage == 2) {
-		check_device_kept(lu, bdf, &dma_landed);
+		check_device_kept(lu, bdf, &dma_landed, behind_port);
 		say("%s kept translating through the kexec and after it", bdf);
 		return 0;
 	}
@@ -651,6 +789,44 @@ static int device_dma(int stage)
 static int device_dma_rootport(int stage)
 {
 	return device_dma_test(stage, true);
+}
+
+static const struct landed thrice_landed = {
+	7, { DST, IN_FLIGHT, AFTER, AFTER_BOUND, AFTER_REPLACE, AFTER_FINISH,
+	     IN_FLIGHT_2 }
+};
+
+/*
+ * A device taken back after a live update is carried through the next
+ * one: in the second kernel, once on a HWPT of its own, that HWPT is
+ * marked and the memfd, the iommufd and the device are preserved again,
+ * in a new session, with a DMA in flight at the reboot; the third kernel
+ * takes the device back the same way.  Nothing of the first update's
+ * labels is carried over: each kernel marks and preserves from scratch.
+ */
+static int device_twice(int stage)
+{
+	struct guest g;
+	char bdf[16];
+	int lu;
+
+	if (stage == 1)
+		return device_dma_test(stage, false);
+	lu = open_lu();
+	find_edu(0, false, bdf, sizeof(bdf));
+	if (stage == 2) {
+		restore_device(lu, bdf, &dma_landed, false, &g);
+		preserve_device(lu, &g, NULL);
+		load_next_kernel();
+		say("%s taken back and preserved again; a DMA lands during the second kexec",
+		    bdf);
+		CHECK_RET(0, vfio_dma_memcpy_start(&g.dev, IOVA + SRC,
+						   IOVA + IN_FLIGHT_2, COPY));
+		kexec_now(stage);
+	}
+	check_device_kept(lu, bdf, &thrice_landed, false);
+	say("%s kept translating through two live updates", bdf);
+	return 0;
 }
 
 static const struct landed blocked_landed = {
@@ -697,7 +873,7 @@ static int device_blocked(int stage)
 	CHECK_RET(0, vfio_pci_write_command(bdf_b, cmd | PCI_COMMAND_MEMORY |
 					    PCI_COMMAND_MASTER));
 	blocked_dma(bdf_b, BLOCKED);
-	check_device_kept(lu, bdf_a, &blocked_landed);
+	check_device_kept(lu, bdf_a, &blocked_landed, false);
 	say("%s was blocked, %s kept translating", bdf_b, bdf_a);
 	return 0;
 }
@@ -812,7 +988,7 @@ static int device_irq_freeze(int stage)
 
 	find_edu(0, false, bdf, sizeof(bdf));
 	if (stage == 2) {
-		check_device_kept(lu, bdf, &refused_landed);
+		check_device_kept(lu, bdf, &refused_landed, false);
 		say("%s went through once its interrupts were disabled", bdf);
 		return 0;
 	}
@@ -854,7 +1030,7 @@ static int device_moved_freeze(int stage)
 
 	find_edu(0, false, bdf, sizeof(bdf));
 	if (stage == 2) {
-		check_device_kept(lu, bdf, &refused_landed);
+		check_device_kept(lu, bdf, &refused_landed, false);
 		say("%s went through once back on its preserved HWPT", bdf);
 		return 0;
 	}
@@ -881,18 +1057,6 @@ static int device_moved_freeze(int stage)
 }
 
 static const struct landed bench_landed = { 1, { IN_FLIGHT } };
-
-/* The figure the kernel logged after @text, as in "@text 123" */
-static double kmsg_number(const char *text)
-{
-	char *buf = kmsg(), *at = strstr(buf, text);
-	double value;
-
-	CHECK(at && sscanf(at + strlen(text), "%lf", &value) == 1,
-	      "no \"%s\" in the kernel log", text);
-	free(buf);
-	return value;
-}
 
 /*
  * device_bench (make bench): a guest of 1 GiB, mapped in 4 KiB IOMMU
@@ -949,6 +1113,7 @@ static const struct kexec_test tests[] = {
 	{ "iommufd_corrupt_area", iommufd_corrupt_area },
 	{ "device_dma", device_dma },
 	{ "device_dma_rootport", device_dma_rootport },
+	{ "device_twice", device_twice },
 	{ "device_blocked", device_blocked },
 	{ "device_corrupt_did", device_corrupt_did },
 	{ "device_corrupt_format", device_corrupt_format },
