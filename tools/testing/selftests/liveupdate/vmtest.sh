@@ -35,8 +35,11 @@
 # of faults QEMU saw fails the test.  "FAULTS TEST qemu N guest N
 # expected N" reports them.
 #
+# A test marks moments with "LU-MARK NAME" lines: "MARK NAME STAGE MS" gives
+# each as the time since the last reboot call, host-measured.
+#
 # Prints "RESULT TEST pass|fail|skip PASSED FAILED SKIPPED REASON" last, after
-# any "TRANSITION", "BENCH" and console lines; exit status 0 pass, 1 fail,
+# any "TRANSITION", "MARK", "BENCH" and console lines; exit status 0 pass, 1 fail,
 # 4 skip.  A test fails when the guest hangs or crashes, when a stage is
 # missing, or when any boot logged a kernel splat.
 
@@ -168,6 +171,11 @@ reason=$(lines LU-REASON | tail -n 1)
 # Transition times: the reboot call of one stage to userspace of the next.
 awk '$2 == "LU-KEXEC" { t = $1; s = $3 }
      $2 == "LU-BOOT" && t { printf "TRANSITION %d->%d %.0f ms (guest uptime at init %s s)\n", s, $3, ($1 - t) * 1000, $4; t = 0 }' \
+	"$results"
+# Marks a test sets ("LU-MARK name"): the time since the last reboot call.
+awk '$2 == "LU-KEXEC" { t = $1 }
+     $2 == "LU-BOOT" { b = $3 }
+     $2 == "LU-MARK" && t { printf "MARK %s %d %.0f ms since the reboot call\n", $3, b, ($1 - t) * 1000 }' \
 	"$results"
 lines 'BENCH' | sed 's/^/BENCH /'
 

@@ -1,0 +1,48 @@
+#!/usr/bin/awk -f
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmm-bench.awk: reduce the output of vmtest.sh for vmm_bench to BENCH
+# lines.  Round r is the kexec from stage 2r to 2r+1, which carries a
+# 1 GiB guest's memfd, iommufd and device, then (but for the last) the one
+# from 2r+1 to 2r+2, which carries nothing.  The blackout of a round runs
+# from the reboot call to the first DMA through the restored HWPT ("MARK
+# first_dma", host-measured); the plain transition from the reboot call to
+# userspace.  The ratio is the median blackout over the median plain
+# transition (see memfd-bench.awk for why medians, not per-round ratios).
+
+function median(a, n,    i, j, t) {
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+
+$1 == "TRANSITION" {
+	split($2, st, "->")
+	tr[st[1] + 0] = $3
+}
+$1 == "MARK" && $2 == "first_dma" {
+	first[$3 + 0] = $4
+}
+$1 == "BENCH" && $2 == "hwpt_rebuild_1g_ms" {
+	rebuild[++nr] = $3
+}
+END {
+	nb = np = 0
+	for (s in first)
+		if (s % 2)
+			blackout[++nb] = first[s]
+	for (s in tr)
+		if (s % 2 && s > 1)
+			plain[++np] = tr[s]
+	if (nr)
+		printf "BENCH hwpt_rebuild_1g_ms %.1f ms\n", median(rebuild, nr)
+	if (!nb || !np)
+		exit
+	b = median(blackout, nb)
+	p = median(plain, np)
+	printf "BENCH vmm_blackout_1g_ms %.0f ms\n", b
+	printf "BENCH vmm_plain_kexec_ms %.0f ms\n", p
+	printf "BENCH vmm_blackout_1g_vs_plain_kexec %.3f ratio\n", b / p
+}
