@@ -377,13 +377,14 @@ static void __attribute__((noreturn)) preserve_guest(const char *corrupt)
  * preserved device still does DMA.  Returns the session, which stays
  * open until the reboot.
  */
-static int preserve_device(int lu, struct guest *g, const char *corrupt)
+static int preserve_device_in(int lu, struct guest *g, const char *session,
+			      const char *corrupt)
 {
 	char group[16] = "?";
 	int s, ret;
 
 	CHECK_RET(0, iommufd_hwpt_lu_mark(g->iommufd, g->hwpt_id, HWPT_TOKEN));
-	s = luo_create_session(lu, SESSION);
+	s = luo_create_session(lu, session);
 	CHECK(s >= 0, "create session: %s", strerror(-s));
 	CHECK_RET(0, luo_preserve(s, g->memfd, MEMFD_TOKEN));
 	CHECK_RET(0, luo_preserve(s, g->iommufd, IOMMUFD_TOKEN));
@@ -398,6 +399,11 @@ static int preserve_device(int lu, struct guest *g, const char *corrupt)
 	CHECK_RET(0, ret);
 	guest_dma(g, DST);
 	return s;
+}
+
+static int preserve_device(int lu, struct guest *g, const char *corrupt)
+{
+	return preserve_device_in(lu, g, SESSION, corrupt);
 }
 
 /* Load the next stage's kernel, for a reboot from this process */
@@ -1117,31 +1123,58 @@ static int device_bench(int stage)
 	kexec_now(stage);
 }
 
+/* How a VMM orders its first steps after the kexec (vmm_resume()) */
+enum {
+	VMM_BIND_FIRST,		/* iommufd, device, bind, restore */
+	VMM_RESTORE_FIRST,	/* iommufd, device, restore, bind */
+	VMM_DEVICE_FIRST,	/* device, iommufd, bind, restore */
+	VMM_MEMFD_FIRST,	/* memfd (closed at once), then as the first */
+};
+
 /*
  * The first steps of a VMM after the kexec, in the order the iommufd
- * maintainer asks for: session, iommufd and device retrieved (the memfd
- * later), the device bound, its HWPT restored (into *@restored), a DMA
- * through it done; then "LU-MARK first_dma", which the harness times
- * from the reboot call.  Returns the session.
+ * maintainer asks for unless @how says otherwise: session @name, its
+ * iommufd and device retrieved (the memfd later), the device bound, its
+ * HWPT restored (into *@restored, the same ID each time), a DMA through
+ * it done (edu -> RAM, one period of the edu's timer; its data is checked
+ * once the memfd is back); then "LU-MARK first_dma", which the harness
+ * times from the reboot call.  Returns the session.
  */
-static int vmm_resume(int lu, const char *bdf, struct guest *g,
-		      uint32_t *restored)
+static int vmm_resume(int lu, const char *name, const char *bdf, int how,
+		      struct guest *g, uint32_t *restored)
 {
-	int s = retrieve_vmm(lu);
+	int s = luo_retrieve_session(lu, name), fd;
+	uint32_t id;
 
+	CHECK(s >= 0, "retrieve session %s: %s", name, strerror(-s));
+	if (how == VMM_MEMFD_FIRST) {
+		/* The session keeps it, and the pages the domain maps */
+		fd = luo_retrieve(s, MEMFD_TOKEN);
+		CHECK(fd >= 0, "retrieve the memfd: %s", strerror(-fd));
+		close(fd);
+	}
+	if (how == VMM_DEVICE_FIRST)
+		g->dev.fd = luo_retrieve(s, DEVICE_TOKEN);
 	g->iommufd = luo_retrieve(s, IOMMUFD_TOKEN);
 	CHECK(g->iommufd >= 0, "retrieve the iommufd: %s",
 	      strerror(-g->iommufd));
-	g->dev.fd = luo_retrieve(s, DEVICE_TOKEN);
+	if (how != VMM_DEVICE_FIRST)
+		g->dev.fd = luo_retrieve(s, DEVICE_TOKEN);
 	CHECK(g->dev.fd >= 0, "retrieve the device: %s",
 	      strerror(-g->dev.fd));
 	snprintf(g->dev.bdf, sizeof(g->dev.bdf), "%s", bdf);
 	g->dev.iommufd = -1;
+	if (how == VMM_RESTORE_FIRST)
+		CHECK_RET(0, hwpt_lu_restore(g->iommufd, HWPT_TOKEN, 0, &id));
 	CHECK_RET(0, vfio_pci_device_bind(&g->dev, g->iommufd));
 	CHECK_RET(0, hwpt_lu_restore(g->iommufd, HWPT_TOKEN, 0, restored));
+	CHECK(how != VMM_RESTORE_FIRST || id == *restored,
+	      "restored as HWPT %u, then %u", id, *restored);
 	CHECK_RET(0, vfio_pci_device_map_bar0(&g->dev));
 	CHECK_RET(0, vfio_dma_init(&g->dev));
-	CHECK_RET(0, vfio_dma_memcpy(&g->dev, IOVA + SRC, IOVA + AFTER, COPY));
+	/* Never reset, the edu's buffer holds SRC's data: edu -> RAM */
+	CHECK_RET(0, edu_dma_start(&g->dev, IOVA + AFTER, COPY, true));
+	CHECK_RET(0, edu_dma_wait(&g->dev, 5000));
 	mark("first_dma");
 	return s;
 }
@@ -1176,18 +1209,19 @@ static void vmm_close(struct guest *g)
 
 static const struct landed vmm_landed = { 3, { DST, IN_FLIGHT, AFTER } };
 
-#define VMM_BENCH_STAGES	7
+#define VMM_BENCH_STAGES	11
 
 /*
  * vmm_bench (make bench): a VMM's live update of a 1 GiB guest (mapped in
- * 4 KiB IOMMU pages), in three rounds between kexec'd kernels.  Stage 2r
- * sets the guest up, preserves memfd, iommufd and device and reboots with
- * a DMA in flight.  Stage 2r + 1 resumes as a VMM would (vmm_resume(): the
- * blackout ends with its first DMA), then BENCH hwpt_rebuild_1g_ms
- * (vmm_rebuild(), the device free to go on meanwhile); every copy is
- * checked, the session finished, everything closed, and a kexec that
- * carries nothing is the plain transition the blackout is set against
- * (.ci/vmm-bench.awk).
+ * 4 KiB IOMMU pages), in five rounds between kexec'd kernels.  Every stage
+ * marks its start ("LU-MARK start").  Stage 2r sets the guest up,
+ * preserves memfd, iommufd and device and reboots with a DMA in flight.
+ * Stage 2r + 1 resumes as a VMM would (vmm_resume(): the blackout ends
+ * with its first DMA), then BENCH hwpt_rebuild_1g_ms (vmm_rebuild(), the
+ * device free to go on meanwhile); every copy is checked, the session
+ * finished, everything closed, and a kexec that carries nothing follows:
+ * the start of the next stage is the plain kexec's end, the blackout's
+ * baseline (.ci/vmm-bench.awk).
  */
 static int vmm_bench(int stage)
 {
@@ -1199,6 +1233,7 @@ static int vmm_bench(int stage)
 
 	if (stage == 1)
 		return NEXT_STAGE;
+	mark("start");
 	find_edu(0, false, bdf, sizeof(bdf));
 	lu = open_lu();
 	if (stage % 2 == 0) {
@@ -1210,7 +1245,7 @@ static int vmm_bench(int stage)
 		kexec_now(stage);
 	}
 
-	s = vmm_resume(lu, bdf, &g, &restored);
+	s = vmm_resume(lu, SESSION, bdf, VMM_BIND_FIRST, &g, &restored);
 	vmm_rebuild(s, &g, restored, &us);
 	bench("hwpt_rebuild_1g_ms", us / 1e3, "ms");
 	check_memory(g.memfd, 0, DEV_SIZE, &vmm_landed, "the first 64 MiB");
@@ -1256,7 +1291,7 @@ static int vmm_demo(int stage)
 		kexec_now(stage);
 	}
 
-	s = vmm_resume(lu, bdf, &g, &restored);
+	s = vmm_resume(lu, SESSION, bdf, VMM_BIND_FIRST, &g, &restored);
 	say("new VMM: retrieved the session, the iommufd and the device; the device bound to the iommufd came attached to restored HWPT %u (IOMMU_HWPT_LIVEUPDATE_RESTORE of token %#llx); a DMA through it landed",
 	    restored, (unsigned long long)HWPT_TOKEN);
 	vmm_rebuild(s, &g, restored, &us);
@@ -1273,6 +1308,66 @@ static int vmm_demo(int stage)
 	return 0;
 }
 
+#define NR_VMS	4
+
+/*
+ * device_four_vms: four VMMs, each with its edu device, memfd and iommufd
+ * in a session of its own, every HWPT marked with the same token (tokens
+ * are names within one iommufd); all four preserved with a DMA in flight.
+ * The next kernel resumes them one after the other, each in another order
+ * of its first steps (the memfd first and closed at once, for one), and
+ * checks each one's memory and DMA: no VM is disturbed by another's
+ * restore, nor given another's domain.
+ */
+static int device_four_vms(int stage)
+{
+	static const int order[NR_VMS] = { 3, 1, 0, 2 };
+	static const int how[NR_VMS] = {
+		VMM_BIND_FIRST, VMM_RESTORE_FIRST, VMM_DEVICE_FIRST,
+		VMM_MEMFD_FIRST,
+	};
+	struct guest g[NR_VMS] = { };
+	uint32_t restored;
+	char bdf[16], name[8];
+	int lu = open_lu(), i, s;
+	double us;
+
+	if (stage == 1) {
+		for (i = 0; i < NR_VMS; i++) {
+			find_edu(i, false, bdf, sizeof(bdf));
+			snprintf(name, sizeof(name), "vm%d", i);
+			guest_up(&g[i], bdf, guest_memory(DEV_SIZE), DEV_SIZE);
+			preserve_device_in(lu, &g[i], name, NULL);
+		}
+		load_next_kernel();
+		say("four VMs preserved in four sessions; a DMA of each lands during the kexec");
+		for (i = 0; i < NR_VMS; i++)
+			CHECK_RET(0, vfio_dma_memcpy_start(&g[i].dev,
+							   IOVA + SRC,
+							   IOVA + IN_FLIGHT,
+							   COPY));
+		kexec_now(stage);
+	}
+
+	for (i = 0; i < NR_VMS; i++) {
+		struct guest *vm = &g[order[i]];
+
+		find_edu(order[i], false, bdf, sizeof(bdf));
+		snprintf(name, sizeof(name), "vm%d", order[i]);
+		vm->size = DEV_SIZE;
+		s = vmm_resume(lu, name, bdf, how[order[i]], vm, &restored);
+		vmm_rebuild(s, vm, restored, &us);
+		check_memory(vm->memfd, 0, DEV_SIZE, &vmm_landed, name);
+		guest_dma(vm, AFTER_REPLACE);
+		CHECK_RET(0, luo_finish(s));
+		close(s);
+		say("%s (%s) resumed, its memory and DMA checked", name, bdf);
+	}
+	for (i = 0; i < NR_VMS; i++)
+		vmm_close(&g[i]);
+	return 0;
+}
+
 static const struct kexec_test tests[] = {
 	{ "iommufd_retrieve", iommufd_retrieve },
 	{ "iommufd_unretrieved", iommufd_unretrieved },
@@ -1281,6 +1376,7 @@ static const struct kexec_test tests[] = {
 	{ "device_dma", device_dma },
 	{ "device_dma_rootport", device_dma_rootport },
 	{ "device_twice", device_twice },
+	{ "device_four_vms", device_four_vms },
 	{ "device_blocked", device_blocked },
 	{ "device_corrupt_did", device_corrupt_did },
 	{ "device_corrupt_format", device_corrupt_format },
