@@ -9,8 +9,9 @@
 # first_dma" of stage 2r+1, host-measured); the plain kexec from the
 # reboot call to the same program running again ("MARK start" of stage
 # 2r+2).  The ratio is the median blackout over the median plain kexec
-# (see memfd-bench.awk for why medians, not per-round ratios).  The plain
-# transitions to init are printed too.
+# (see memfd-bench.awk for why medians, not per-round ratios); the median
+# of the per-round ratios, each blackout against the plain kexec right
+# after it, is printed too, as are the plain transitions to init.
 
 function median(a, n,    i, j, t) {
 	for (i = 2; i <= n; i++)
@@ -54,4 +55,11 @@ END {
 	if (ni)
 		printf "BENCH vmm_plain_kexec_to_init_ms %.0f ms\n", median(init, ni)
 	printf "BENCH vmm_blackout_1g_vs_plain_kexec %.3f ratio\n", b / p
+	# Each round's blackout against the plain kexec right after it
+	nq = 0
+	for (s in first)
+		if (s % 2 && ((s + 1) in start))
+			q[++nq] = first[s] / start[s + 1]
+	if (nq)
+		printf "BENCH vmm_blackout_1g_vs_plain_kexec_paired %.3f ratio\n", median(q, nq)
 }

@@ -679,8 +679,10 @@ static void restore_device(int lu, const char *bdf, const struct landed *l,
 static void check_device_kept(int lu, const char *bdf, const struct landed *l,
 			      bool restore_first)
 {
+	struct vfio_pci_device dev;
 	struct guest g;
 	uint16_t cmd;
+	int other;
 
 	restore_device(lu, bdf, l, restore_first, &g);
 	vfio_pci_device_close(&g.dev);
@@ -689,6 +691,14 @@ static void check_device_kept(int lu, const char *bdf, const struct landed *l,
 	      "%s closed after FINISH is still a bus master", bdf);
 	close(g.iommufd);
 	close(g.memfd);
+
+	/* The live update let go of it: any iommufd may take it now */
+	other = iommufd_open();
+	CHECK(other >= 0, "open /dev/iommu");
+	CHECK_RET(0, vfio_pci_device_open(&dev, bdf));
+	CHECK_RET(0, vfio_pci_device_bind(&dev, other));
+	vfio_pci_device_close(&dev);
+	close(other);
 }
 
 static const struct landed iommufd_landed = { 1, { DST } };
