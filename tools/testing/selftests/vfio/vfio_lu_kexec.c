@@ -69,6 +69,7 @@
 #include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/reboot.h>
+#include <sys/wait.h>
 #include <linux/iommufd.h>
 #include <linux/pci_regs.h>
 #include <linux/reboot.h>
@@ -1318,6 +1319,55 @@ static int vmm_demo(int stage)
 	return 0;
 }
 
+/*
+ * device_vmm_exits: the VMM that resumes first exits half-way, after it
+ * retrieved the session, the iommufd and the device and restored the
+ * HWPT, before it bound the device.  Nothing it held is lost: the session
+ * goes back to LUO (it cannot finish), and another process retrieves it
+ * again, gets the same HWPT by its token, and completes the restore.
+ */
+static int device_vmm_exits(int stage)
+{
+	struct guest g = { .size = DEV_SIZE };
+	uint32_t restored;
+	int lu, s, fd, status;
+	char bdf[16];
+	pid_t pid;
+	double us;
+
+	if (stage == 1)
+		return device_dma_test(stage, false);
+	find_edu(0, false, bdf, sizeof(bdf));
+	pid = fork();
+	CHECK(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		lu = open_lu();
+		s = retrieve_vmm(lu);
+		fd = luo_retrieve(s, IOMMUFD_TOKEN);
+		CHECK(fd >= 0, "retrieve the iommufd: %s", strerror(-fd));
+		CHECK(luo_retrieve(s, DEVICE_TOKEN) >= 0, "retrieve the device");
+		CHECK_RET(0, hwpt_lu_restore(fd, HWPT_TOKEN, 0, &restored));
+		_exit(restored);	/* every file closed, nothing finished */
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status),
+	      "the first VMM did not exit");
+	CHECK(kmsg_has("it can be retrieved again"),
+	      "no log line for the session left unfinished");
+
+	lu = open_lu();
+	s = vmm_resume(lu, SESSION, bdf, VMM_RESTORE_FIRST, &g, &restored);
+	CHECK(restored == (uint32_t)WEXITSTATUS(status),
+	      "the HWPT restored by the first VMM was %d, now %u",
+	      WEXITSTATUS(status), restored);
+	vmm_rebuild(s, &g, restored, &us);
+	check_memory(g.memfd, 0, DEV_SIZE, &vmm_landed, "the guest memory");
+	guest_dma(&g, AFTER_REPLACE);
+	CHECK_RET(0, luo_finish(s));
+	vmm_close(&g);
+	say("a VMM exited half-way; another took its session over and completed the restore");
+	return 0;
+}
+
 #define NR_VMS	4
 
 /*
@@ -1387,6 +1437,7 @@ static const struct kexec_test tests[] = {
 	{ "device_dma_rootport", device_dma_rootport },
 	{ "device_twice", device_twice },
 	{ "device_four_vms", device_four_vms },
+	{ "device_vmm_exits", device_vmm_exits },
 	{ "device_blocked", device_blocked },
 	{ "device_corrupt_did", device_corrupt_did },
 	{ "device_corrupt_format", device_corrupt_format },
