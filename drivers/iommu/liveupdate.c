@@ -238,6 +238,37 @@ static void iommu_lu_break(struct iommu_lu_ser *ser, u32 index)
 	iommu_lu_corrupt.mode = IOMMU_LU_CORRUPT_NONE;
 }
 
+#ifdef CONFIG_PCI
+/*
+ * Also for the tests: "iommu_lu_test", a PCI driver like any that uses the
+ * DMA API, which drives nothing and binds only through driver_override.
+ * A device the live update holds must refuse it; a released one takes it.
+ */
+static int iommu_lu_test_probe(struct pci_dev *pdev,
+			       const struct pci_device_id *id)
+{
+	return 0;
+}
+
+static void iommu_lu_test_remove(struct pci_dev *pdev)
+{
+}
+
+static struct pci_driver iommu_lu_test_driver = {
+	.name = "iommu_lu_test",
+	.probe = iommu_lu_test_probe,
+	.remove = iommu_lu_test_remove,
+};
+
+static void iommu_lu_test_driver_init(void)
+{
+	if (pci_register_driver(&iommu_lu_test_driver))
+		pr_warn("test: cannot register iommu_lu_test\n");
+}
+#else
+static void iommu_lu_test_driver_init(void) { }
+#endif
+
 static int __init iommu_lu_debugfs_init(void)
 {
 	struct dentry *dir;
@@ -246,6 +277,7 @@ static int __init iommu_lu_debugfs_init(void)
 		return 0;
 	dir = debugfs_create_dir("iommu_lu", NULL);
 	liveupdate_test_knob_create("corrupt", dir, &iommu_lu_corrupt);
+	iommu_lu_test_driver_init();
 	return 0;
 }
 late_initcall(iommu_lu_debugfs_init);

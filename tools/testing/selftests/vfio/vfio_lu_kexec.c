@@ -1003,6 +1003,52 @@ static int device_iommu_off(int stage)
 static const struct landed refused_landed = { 2, { DST, DST_AGAIN } };
 
 /*
+ * Bind @bdf to @driver as "drivers_probe" does, its current driver
+ * unbound first; the probe's failure is logged, not returned.
+ */
+static void rebind(const char *bdf, const char *driver)
+{
+	char path[128], now[64];
+	int fd;
+
+	CHECK_RET(0, vfio_pci_driver(bdf, now, sizeof(now)));
+	if (now[0]) {
+		snprintf(path, sizeof(path),
+			 "/sys/bus/pci/devices/%s/driver/unbind", bdf);
+		write_knob(path, bdf);
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 bdf);
+	write_knob(path, driver);
+	fd = open("/sys/bus/pci/drivers_probe", O_WRONLY);
+	CHECK(fd >= 0, "drivers_probe: %s", strerror(errno));
+	if (write(fd, bdf, strlen(bdf)) < 0)
+		say("drivers_probe %s with %s: %s", bdf, driver,
+		    strerror(errno));
+	close(fd);
+}
+
+/*
+ * A driver that uses the DMA API cannot bind to a device the live update
+ * holds (its group is not the DMA API's: EBUSY from the bus's DMA
+ * configuration, before the probe); once the device is released, it can.
+ * iommu_lu_test (LIVEUPDATE_TEST) stands for any such driver.
+ */
+static void check_dma_api_refused(const char *bdf)
+{
+	rebind(bdf, "iommu_lu_test");
+	check_driver(bdf, "");
+	rebind(bdf, "vfio-pci");
+	check_driver(bdf, "vfio-pci");
+}
+
+static void check_dma_api_bound(const char *bdf)
+{
+	rebind(bdf, "iommu_lu_test");
+	check_driver(bdf, "iommu_lu_test");
+}
+
+/*
  * Interrupts enabled on a preserved device (MSI if it has it, else INTx;
  * the edu is never asked to raise one) make the reboot fail with EBUSY:
  * the next kernel starts with an empty interrupt remapping table.
@@ -1058,7 +1104,9 @@ static int device_moved_freeze(int stage)
 
 	find_edu(0, false, bdf, sizeof(bdf));
 	if (stage == 2) {
+		check_dma_api_refused(bdf);
 		check_device_kept(lu, bdf, &refused_landed, false);
+		check_dma_api_bound(bdf);
 		say("%s went through once back on its preserved HWPT", bdf);
 		return 0;
 	}
