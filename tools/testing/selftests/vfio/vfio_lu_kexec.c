@@ -1132,56 +1132,6 @@ static int device_moved_freeze(int stage)
 	kexec_now(stage);
 }
 
-static const struct landed bench_landed = { 1, { IN_FLIGHT } };
-
-/*
- * device_bench (make bench): a guest of 1 GiB, mapped in 4 KiB IOMMU
- * pages.  Before the kexec, BENCH iommu_preserve_1g_vs_map_ratio: the
- * preserve of the iommufd, which preserves its HWPT's page tables,
- * against IOMMU_IOAS_MAP_FILE of the memory into the domain; a DMA is in
- * flight at the reboot.  After it, BENCH iommu_adopt_1g_ms: VT-d taking
- * the page tables over, as the kernel logged it; and the DMA landed.  The
- * harness counts the translation faults (dma_faults_during_update).
- */
-static int device_bench(int stage)
-{
-	struct guest g = { };
-	int lu = open_lu(), s, memfd;
-	char bdf[16];
-	double t;
-
-	find_edu(0, false, bdf, sizeof(bdf));
-	s = luo_retrieve_session(lu, SESSION);
-	if (s >= 0) {
-		memfd = luo_retrieve(s, MEMFD_TOKEN);
-		CHECK(memfd >= 0, "retrieve the memfd: %s", strerror(-memfd));
-		check_memory(memfd, IN_FLIGHT - PAGE, COPY + 2 * PAGE,
-			     &bench_landed, "the copy in flight");
-		bench("iommu_adopt_1g_ms",
-		      kmsg_number("page-table pages taken over in") / 1e3,
-		      "ms");
-		CHECK_RET(0, luo_finish(s));
-		return 0;
-	}
-
-	guest_up(&g, bdf, guest_memory(GIB), GIB);
-	CHECK_RET(0, iommufd_hwpt_lu_mark(g.iommufd, g.hwpt_id, HWPT_TOKEN));
-	s = luo_create_session(lu, SESSION);
-	CHECK(s >= 0, "create session: %s", strerror(-s));
-	CHECK_RET(0, luo_preserve(s, g.memfd, MEMFD_TOKEN));
-	t = now_us();
-	CHECK_RET(0, luo_preserve(s, g.iommufd, IOMMUFD_TOKEN));
-	t = now_us() - t;
-	CHECK_RET(0, luo_preserve(s, g.dev.fd, DEVICE_TOKEN));
-	bench("iommu_map_file_1g_ms", g.map_us / 1e3, "ms");
-	bench("iommu_preserve_1g_ms", t / 1e3, "ms");
-	bench("iommu_preserve_1g_vs_map_ratio", t / g.map_us, "ratio");
-	load_next_kernel();
-	CHECK_RET(0, vfio_dma_memcpy_start(&g.dev, IOVA + SRC,
-					   IOVA + IN_FLIGHT, COPY));
-	kexec_now(stage);
-}
-
 /* How a VMM orders its first steps after the kexec (vmm_resume()) */
 enum {
 	VMM_BIND_FIRST,		/* iommufd, device, bind, restore */
@@ -1267,6 +1217,60 @@ static void vmm_close(struct guest *g)
 }
 
 static const struct landed vmm_landed = { 3, { DST, IN_FLIGHT, AFTER } };
+
+static const struct landed bench_landed = { 1, { IN_FLIGHT } };
+
+/*
+ * device_bench (make bench): a guest of 1 GiB, mapped in 4 KiB IOMMU
+ * pages.  Before the kexec, BENCH iommu_preserve_1g_vs_map_ratio: the
+ * preserve of the iommufd, which preserves its HWPT's page tables,
+ * against IOMMU_IOAS_MAP_FILE of the memory into the domain; a DMA is in
+ * flight at the reboot.  After it, BENCH iommu_adopt_1g_ms: VT-d taking
+ * the page tables over, as the kernel logged it; and the DMA landed; the
+ * device is taken back as a VMM does, so that the session can finish.  The
+ * harness counts the translation faults (dma_faults_during_update).
+ */
+static int device_bench(int stage)
+{
+	struct guest g = { };
+	int lu = open_lu(), s;
+	uint32_t restored;
+	char bdf[16];
+	double t;
+
+	find_edu(0, false, bdf, sizeof(bdf));
+	if (stage == 2) {
+		/* Taken back as a VMM does: FINISH waits for that */
+		g.size = GIB;
+		s = vmm_resume(lu, SESSION, bdf, VMM_BIND_FIRST, &g, &restored);
+		vmm_rebuild(s, &g, restored, &t);
+		check_memory(g.memfd, IN_FLIGHT - PAGE, COPY + 2 * PAGE,
+			     &bench_landed, "the copy in flight");
+		bench("iommu_adopt_1g_ms",
+		      kmsg_number("page-table pages taken over in") / 1e3,
+		      "ms");
+		CHECK_RET(0, luo_finish(s));
+		vmm_close(&g);
+		return 0;
+	}
+
+	guest_up(&g, bdf, guest_memory(GIB), GIB);
+	CHECK_RET(0, iommufd_hwpt_lu_mark(g.iommufd, g.hwpt_id, HWPT_TOKEN));
+	s = luo_create_session(lu, SESSION);
+	CHECK(s >= 0, "create session: %s", strerror(-s));
+	CHECK_RET(0, luo_preserve(s, g.memfd, MEMFD_TOKEN));
+	t = now_us();
+	CHECK_RET(0, luo_preserve(s, g.iommufd, IOMMUFD_TOKEN));
+	t = now_us() - t;
+	CHECK_RET(0, luo_preserve(s, g.dev.fd, DEVICE_TOKEN));
+	bench("iommu_map_file_1g_ms", g.map_us / 1e3, "ms");
+	bench("iommu_preserve_1g_ms", t / 1e3, "ms");
+	bench("iommu_preserve_1g_vs_map_ratio", t / g.map_us, "ratio");
+	load_next_kernel();
+	CHECK_RET(0, vfio_dma_memcpy_start(&g.dev, IOVA + SRC,
+					   IOVA + IN_FLIGHT, COPY));
+	kexec_now(stage);
+}
 
 #define VMM_BENCH_STAGES	11
 
