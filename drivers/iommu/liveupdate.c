@@ -878,11 +878,10 @@ bool iommu_lu_owner_busy(u64 owner)
 	u32 i;
 
 	mutex_lock(&iommu_lu_restore_lock);
-	for (i = 0; ser && i < ser->nr_domains; i++)
-		if (ser->domains[i].token && ser->domains[i].owner == owner &&
-		    iommu_lu_restored[i].state != IOMMU_LU_RESTORED_NONE &&
-		    iommu_lu_restored[i].state != IOMMU_LU_RESTORED_FREED)
-			busy = true;
+	for (i = 0; ser && i < ser->nr_domains && !busy; i++)
+		busy = ser->domains[i].token && ser->domains[i].owner == owner &&
+		       iommu_lu_restored[i].state != IOMMU_LU_RESTORED_NONE &&
+		       iommu_lu_restored[i].state != IOMMU_LU_RESTORED_FREED;
 	mutex_unlock(&iommu_lu_restore_lock);
 	return busy;
 }

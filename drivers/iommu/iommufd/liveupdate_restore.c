@@ -110,13 +110,12 @@ iommufd_hwpt_restored_get(struct iommufd_ctx *ictx, u64 token)
 	restored->common.domain = domain;
 	restored->token = token;
 	refcount_add(groups, &restored->common.obj.users);
-	iommufd_object_finalize(ictx, &restored->common.obj);
+	/* The caller's reference, before anyone else can see it */
+	iommufd_lock_obj(&restored->common.obj);
 	pr_info("HWPT %#llx restored as object %u\n", token,
 		restored->common.obj.id);
-
-	/* Destroyed at once by a guess of its ID, it is gone */
-	restored = iommufd_hwpt_restored_find(ictx, token);
-	return restored ?: ERR_PTR(-ENOENT);
+	iommufd_object_finalize(ictx, &restored->common.obj);
+	return restored;
 }
 
 /**
