@@ -505,22 +505,6 @@ static int open_cdev(const char *bdf)
 	return fd < 0 ? -errno : fd;
 }
 
-/* IOMMU_HWPT_LIVEUPDATE_RESTORE: 0 with the HWPT's ID in @id, or -errno */
-static int hwpt_lu_restore(int iommufd, uint64_t token, uint32_t flags,
-			   uint32_t *id)
-{
-	struct iommu_hwpt_lu_restore cmd = {
-		.size = sizeof(cmd),
-		.flags = flags,
-		.hwpt_token = token,
-	};
-
-	if (ioctl(iommufd, IOMMU_HWPT_LIVEUPDATE_RESTORE, &cmd))
-		return -errno;
-	*id = cmd.out_hwpt_id;
-	return 0;
-}
-
 /*
  * IOMMU page-table pages in use (nr_iommu_pages of /proc/vmstat), the
  * per-CPU counts folded in first
@@ -555,10 +539,13 @@ static void check_device_owned(struct guest *g)
 
 	CHECK(other >= 0, "open /dev/iommu");
 	CHECK_RET(-EPERM, vfio_pci_device_bind(&g->dev, other));
-	CHECK_RET(-ENOENT, hwpt_lu_restore(other, HWPT_TOKEN, 0, &id));
+	CHECK_RET(-ENOENT, iommufd_hwpt_lu_restore(other, HWPT_TOKEN, 0,
+						   &id));
 	close(other);
-	CHECK_RET(-ENOENT, hwpt_lu_restore(g->iommufd, HWPT_TOKEN + 1, 0, &id));
-	CHECK_RET(-EOPNOTSUPP, hwpt_lu_restore(g->iommufd, HWPT_TOKEN, 1, &id));
+	CHECK_RET(-ENOENT, iommufd_hwpt_lu_restore(g->iommufd, HWPT_TOKEN + 1,
+						   0, &id));
+	CHECK_RET(-EOPNOTSUPP, iommufd_hwpt_lu_restore(g->iommufd, HWPT_TOKEN,
+						       1, &id));
 }
 
 /*
@@ -634,10 +621,11 @@ static void restore_device(int lu, const char *bdf, const struct landed *l,
 
 	check_device_owned(&g);
 	if (restore_first)
-		CHECK_RET(0, hwpt_lu_restore(g.iommufd, HWPT_TOKEN, 0,
-					     &restored));
+		CHECK_RET(0, iommufd_hwpt_lu_restore(g.iommufd, HWPT_TOKEN,
+						     0, &restored));
 	CHECK_RET(0, vfio_pci_device_bind(&g.dev, g.iommufd));
-	CHECK_RET(0, hwpt_lu_restore(g.iommufd, HWPT_TOKEN, 0, &id));
+	CHECK_RET(0, iommufd_hwpt_lu_restore(g.iommufd, HWPT_TOKEN, 0,
+					     &id));
 	if (!restore_first)
 		restored = id;
 	CHECK(id == restored, "restored twice: HWPT %u, then %u", restored,
@@ -670,7 +658,8 @@ static void restore_device(int lu, const char *bdf, const struct landed *l,
 	CHECK(pages == (long)kmsg_number("restored around its"),
 	      "the restored HWPT's destroy freed %ld page-table pages, not the %.0f restored",
 	      pages, kmsg_number("restored around its"));
-	CHECK_RET(-ENOENT, hwpt_lu_restore(g.iommufd, HWPT_TOKEN, 0, &id));
+	CHECK_RET(-ENOENT, iommufd_hwpt_lu_restore(g.iommufd, HWPT_TOKEN, 0,
+						   &id));
 	CHECK_RET(0, luo_finish(s));
 	guest_dma(&g, AFTER_FINISH);
 	close(s);
@@ -1003,32 +992,6 @@ static int device_iommu_off(int stage)
 static const struct landed refused_landed = { 2, { DST, DST_AGAIN } };
 
 /*
- * Bind @bdf to @driver as "drivers_probe" does, its current driver
- * unbound first; the probe's failure is logged, not returned.
- */
-static void rebind(const char *bdf, const char *driver)
-{
-	char path[128], now[64];
-	int fd;
-
-	CHECK_RET(0, vfio_pci_driver(bdf, now, sizeof(now)));
-	if (now[0]) {
-		snprintf(path, sizeof(path),
-			 "/sys/bus/pci/devices/%s/driver/unbind", bdf);
-		write_knob(path, bdf);
-	}
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
-		 bdf);
-	write_knob(path, driver);
-	fd = open("/sys/bus/pci/drivers_probe", O_WRONLY);
-	CHECK(fd >= 0, "drivers_probe: %s", strerror(errno));
-	if (write(fd, bdf, strlen(bdf)) < 0)
-		say("drivers_probe %s with %s: %s", bdf, driver,
-		    strerror(errno));
-	close(fd);
-}
-
-/*
  * A driver that uses the DMA API cannot bind to a device the live update
  * holds (its group is not the DMA API's: EBUSY from the bus's DMA
  * configuration, before the probe); once the device is released, it can.
@@ -1036,15 +999,16 @@ static void rebind(const char *bdf, const char *driver)
  */
 static void check_dma_api_refused(const char *bdf)
 {
-	rebind(bdf, "iommu_lu_test");
+	/* Its probe fails: drivers_probe returns EINVAL */
+	vfio_pci_bind_driver(bdf, "iommu_lu_test");
 	check_driver(bdf, "");
-	rebind(bdf, "vfio-pci");
+	CHECK_RET(0, vfio_pci_bind_vfio(bdf));
 	check_driver(bdf, "vfio-pci");
 }
 
 static void check_dma_api_bound(const char *bdf)
 {
-	rebind(bdf, "iommu_lu_test");
+	CHECK_RET(0, vfio_pci_bind_driver(bdf, "iommu_lu_test"));
 	check_driver(bdf, "iommu_lu_test");
 }
 
@@ -1174,9 +1138,11 @@ static int vmm_resume(int lu, const char *name, const char *bdf, int how,
 	snprintf(g->dev.bdf, sizeof(g->dev.bdf), "%s", bdf);
 	g->dev.iommufd = -1;
 	if (how == VMM_RESTORE_FIRST)
-		CHECK_RET(0, hwpt_lu_restore(g->iommufd, HWPT_TOKEN, 0, &id));
+		CHECK_RET(0, iommufd_hwpt_lu_restore(g->iommufd, HWPT_TOKEN,
+						     0, &id));
 	CHECK_RET(0, vfio_pci_device_bind(&g->dev, g->iommufd));
-	CHECK_RET(0, hwpt_lu_restore(g->iommufd, HWPT_TOKEN, 0, restored));
+	CHECK_RET(0, iommufd_hwpt_lu_restore(g->iommufd, HWPT_TOKEN, 0,
+					     restored));
 	CHECK(how != VMM_RESTORE_FIRST || id == *restored,
 	      "restored as HWPT %u, then %u", id, *restored);
 	CHECK_RET(0, vfio_pci_device_map_bar0(&g->dev));
@@ -1398,7 +1364,7 @@ static int device_vmm_exits(int stage)
 		fd = luo_retrieve(s, IOMMUFD_TOKEN);
 		CHECK(fd >= 0, "retrieve the iommufd: %s", strerror(-fd));
 		CHECK(luo_retrieve(s, DEVICE_TOKEN) >= 0, "retrieve the device");
-		CHECK_RET(0, hwpt_lu_restore(fd, HWPT_TOKEN, 0, &restored));
+		CHECK_RET(0, iommufd_hwpt_lu_restore(fd, HWPT_TOKEN, 0, &restored));
 		_exit(restored);	/* every file closed, nothing finished */
 	}
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status),

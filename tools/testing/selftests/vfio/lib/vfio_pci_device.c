@@ -104,34 +104,47 @@ int vfio_pci_find(uint16_t vendor, uint16_t device, unsigned int nth,
 }
 
 /**
- * vfio_pci_bind_vfio() - bind a PCI device to vfio-pci
+ * vfio_pci_bind_driver() - bind a PCI device to a driver by name
  * @bdf: its address
+ * @driver: the driver, tried through driver_override
  *
- * Unbinds it from its driver if it has another one.
+ * Unbinds it from its driver if it has another one.  A driver whose probe
+ * fails leaves the device without one.
  *
- * Return: 0 or -errno.
+ * Return: 0 or -errno (the probe's failure: -EINVAL from drivers_probe).
  */
-int vfio_pci_bind_vfio(const char *bdf)
+int vfio_pci_bind_driver(const char *bdf, const char *driver)
 {
-	char path[160], link[160];
-	ssize_t n;
+	char path[160], now[64];
+	int ret;
 
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n > 0) {
-		link[n] = '\0';
-		if (strstr(link, "/vfio-pci"))
-			return 0;
+	ret = vfio_pci_driver(bdf, now, sizeof(now));
+	if (ret)
+		return ret;
+	if (!strcmp(now, driver))
+		return 0;
+	if (now[0]) {
 		snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver/unbind", bdf);
 		if (write_str(path, bdf))
 			return fail("unbind", bdf);
 	}
 	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver_override", bdf);
-	if (write_str(path, "vfio-pci"))
+	if (write_str(path, driver))
 		return fail("driver_override", bdf);
 	if (write_str("/sys/bus/pci/drivers_probe", bdf))
 		return fail("drivers_probe", bdf);
 	return 0;
+}
+
+/**
+ * vfio_pci_bind_vfio() - bind a PCI device to vfio-pci
+ * @bdf: its address
+ *
+ * Return: 0 or -errno.
+ */
+int vfio_pci_bind_vfio(const char *bdf)
+{
+	return vfio_pci_bind_driver(bdf, "vfio-pci");
 }
 
 /**
@@ -743,6 +756,30 @@ int iommufd_hwpt_lu_mark(int iommufd, uint32_t hwpt_id, uint64_t token)
 
 	if (ioctl(iommufd, IOMMU_HWPT_LIVEUPDATE_MARK_PRESERVE, &cmd))
 		return fail("IOMMU_HWPT_LIVEUPDATE_MARK_PRESERVE", "");
+	return 0;
+}
+
+/**
+ * iommufd_hwpt_lu_restore() - IOMMU_HWPT_LIVEUPDATE_RESTORE
+ * @iommufd: an iommufd retrieved from a live update session
+ * @token: the token its HWPT was marked with
+ * @flags: the ioctl's flags, 0
+ * @hwpt_id: returns the restored HWPT's ID
+ *
+ * Return: 0 or -errno.
+ */
+int iommufd_hwpt_lu_restore(int iommufd, uint64_t token, uint32_t flags,
+			    uint32_t *hwpt_id)
+{
+	struct iommu_hwpt_lu_restore cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.hwpt_token = token,
+	};
+
+	if (ioctl(iommufd, IOMMU_HWPT_LIVEUPDATE_RESTORE, &cmd))
+		return fail("IOMMU_HWPT_LIVEUPDATE_RESTORE", "");
+	*hwpt_id = cmd.out_hwpt_id;
 	return 0;
 }
 

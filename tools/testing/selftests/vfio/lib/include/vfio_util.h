@@ -66,6 +66,7 @@ extern const struct vfio_dma_driver vfio_edu_driver;
 /* PCI device lookup and driver binding (sysfs) */
 int vfio_pci_find(uint16_t vendor, uint16_t device, unsigned int nth,
 		  char *bdf, size_t len);
+int vfio_pci_bind_driver(const char *bdf, const char *driver);
 int vfio_pci_bind_vfio(const char *bdf);
 int vfio_pci_cdev_path(const char *bdf, char *path, size_t len);
 int vfio_pci_driver(const char *bdf, char *name, size_t len);
@@ -105,6 +106,8 @@ int iommufd_unmap(int iommufd, uint32_t ioas_id, uint64_t iova,
 int iommufd_hwpt_alloc(int iommufd, uint32_t dev_id, uint32_t pt_id,
 		       uint32_t *hwpt_id);
 int iommufd_hwpt_lu_mark(int iommufd, uint32_t hwpt_id, uint64_t token);
+int iommufd_hwpt_lu_restore(int iommufd, uint64_t token, uint32_t flags,
+			    uint32_t *hwpt_id);
 int iommufd_destroy(int iommufd, uint32_t id);
 
 /* DMA through the device's driver */
