@@ -311,7 +311,7 @@ bench: $(B)/bench/initrd.cpio
 		-o $(B)/bench/run -t memfd_bench -s 20 -m 4G -T 900 -P) || {
 		echo "$$out"; echo "error: the memfd benchmark failed (logs in $(B)/bench/run/)" >&2; exit 1; }
 	echo "$$out" | grep '^TRANSITION ' || true
-	echo "$$out" | awk -f .ci/memfd-bench.awk
+	echo "$$out" | awk -f .ci/median.awk -f .ci/memfd-bench.awk
 	# The device across the kexec: a 1 GiB guest's HWPT preserved against
 	# mapped, VT-d adopting it, and the faults of its DMA in flight.
 	out=$$($(LU)/vmtest.sh -k $(B)/bench/bzImage -i $(B)/bench/initrd.cpio \
@@ -326,5 +326,5 @@ bench: $(B)/bench/initrd.cpio
 		-o $(B)/bench/run -t vmm_bench -s 11 -m 4G -T 900 -P -f) || {
 		echo "$$out"; echo "error: the VMM benchmark failed (logs in $(B)/bench/run/)" >&2; exit 1; }
 	echo "$$out" | grep '^TRANSITION \|^MARK ' || true
-	echo "$$out" | awk -f .ci/vmm-bench.awk
+	echo "$$out" | awk -f .ci/median.awk -f .ci/vmm-bench.awk
 	echo "$$out" | awk '$$1 == "FAULTS" { printf "BENCH vmm_dma_faults %d faults\n", $$4 }'

@@ -1,5 +1,6 @@
-#!/usr/bin/awk -f
 # SPDX-License-Identifier: GPL-2.0
+#
+# Loaded after .ci/median.awk.
 #
 # memfd-bench.awk: reduce the output of vmtest.sh for memfd_bench to one
 # BENCH line per figure, each the median of the rounds.  Round i is the
@@ -11,14 +12,6 @@
 # hits single transitions (spikes of up to twice the usual time), not
 # rounds, so pairing them within a round does not cancel it; the median of
 # the per-round ratios is printed too.
-
-function median(a, n,    i, j, t) {
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
-			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-		}
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
 
 $1 == "TRANSITION" {
 	split($2, st, "->")

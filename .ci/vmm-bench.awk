@@ -1,5 +1,6 @@
-#!/usr/bin/awk -f
 # SPDX-License-Identifier: GPL-2.0
+#
+# Loaded after .ci/median.awk.
 #
 # vmm-bench.awk: reduce the output of vmtest.sh for vmm_bench to BENCH
 # lines.  Round r is the kexec from stage 2r to 2r+1, which carries a
@@ -12,14 +13,6 @@
 # (see memfd-bench.awk for why medians, not per-round ratios); the median
 # of the per-round ratios, each blackout against the plain kexec right
 # after it, is printed too, as are the plain transitions to init.
-
-function median(a, n,    i, j, t) {
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
-			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-		}
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
 
 $1 == "TRANSITION" {
 	split($2, st, "->")
