@@ -174,7 +174,8 @@ int iommufd_device_lu_owned(struct iommufd_ctx *ictx, struct device *dev)
 	if (iommu_lu_device_restored(dev, &owner, &token))
 		return 0;
 	if (owner != iommufd_lu_owner(ictx)) {
-		dev_info(dev, "live update: only the iommufd of its session may bind it\n");
+		/* Userspace may try as often as it likes */
+		dev_info_ratelimited(dev, "live update: only the iommufd of its session may bind it\n");
 		return -EPERM;
 	}
 	return 1;
