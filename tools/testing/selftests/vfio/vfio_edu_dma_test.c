@@ -275,4 +275,23 @@ TEST_F(edu, detach_blocks_dma)
 	ASSERT_EQ(0, memcmp(src, self->mem + 0xa000, 256));
 }
 
+/*
+ * A device file opened through its cdev binds once: binding it again, to
+ * the same iommufd or another, is EINVAL and changes nothing (only a file
+ * a live update handed over binds again, to return its device ID).
+ */
+TEST_F(edu, bind_twice_refused)
+{
+	uint32_t dev_id = self->dev.dev_id;
+	int other = iommufd_open();
+
+	ASSERT_LE(0, other);
+	ASSERT_EQ(-EINVAL, vfio_pci_device_bind(&self->dev, self->iommufd));
+	ASSERT_EQ(-EINVAL, vfio_pci_device_bind(&self->dev, other));
+	close(other);
+	ASSERT_EQ(dev_id, self->dev.dev_id);
+	ASSERT_EQ(0, vfio_dma_memcpy(&self->dev, IOVA + 0x3000,
+				     IOVA + 0x5000, 64));
+}
+
 TEST_HARNESS_MAIN

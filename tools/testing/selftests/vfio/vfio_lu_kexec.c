@@ -1339,16 +1339,19 @@ static int vmm_demo(int stage)
 
 /*
  * device_vmm_exits: the VMM that resumes first exits half-way, after it
- * retrieved the session, the iommufd and the device and restored the
- * HWPT, before it bound the device.  Nothing it held is lost: the session
- * goes back to LUO (it cannot finish), and another process retrieves it
- * again, gets the same HWPT by its token, and completes the restore.
+ * retrieved the session, the iommufd and the device, restored the HWPT
+ * and bound the device.  Nothing it held is lost: the session goes back
+ * to LUO (it cannot finish), and another process retrieves it again,
+ * binds the device file (still bound: the same device ID comes back; any
+ * other iommufd is refused), gets the same HWPT by its token, and
+ * completes the restore.
  */
 static int device_vmm_exits(int stage)
 {
 	struct guest g = { .size = DEV_SIZE };
-	uint32_t restored;
-	int lu, s, fd, status;
+	struct vfio_pci_device first = { };
+	uint32_t ids[2], restored;
+	int lu, s, fd, status, other, pipefd[2];
 	char bdf[16];
 	pid_t pid;
 	double us;
@@ -1356,6 +1359,7 @@ static int device_vmm_exits(int stage)
 	if (stage == 1)
 		return device_dma_test(stage, false);
 	find_edu(0, false, bdf, sizeof(bdf));
+	CHECK(!pipe(pipefd), "pipe: %s", strerror(errno));
 	pid = fork();
 	CHECK(pid >= 0, "fork: %s", strerror(errno));
 	if (!pid) {
@@ -1363,26 +1367,50 @@ static int device_vmm_exits(int stage)
 		s = retrieve_vmm(lu);
 		fd = luo_retrieve(s, IOMMUFD_TOKEN);
 		CHECK(fd >= 0, "retrieve the iommufd: %s", strerror(-fd));
-		CHECK(luo_retrieve(s, DEVICE_TOKEN) >= 0, "retrieve the device");
-		CHECK_RET(0, iommufd_hwpt_lu_restore(fd, HWPT_TOKEN, 0, &restored));
-		_exit(restored);	/* every file closed, nothing finished */
+		first.fd = luo_retrieve(s, DEVICE_TOKEN);
+		CHECK(first.fd >= 0, "retrieve the device");
+		snprintf(first.bdf, sizeof(first.bdf), "%s", bdf);
+		CHECK_RET(0, iommufd_hwpt_lu_restore(fd, HWPT_TOKEN, 0,
+						     &ids[0]));
+		CHECK_RET(0, vfio_pci_device_bind(&first, fd));
+		ids[1] = first.dev_id;
+		CHECK(write(pipefd[1], ids, sizeof(ids)) == sizeof(ids),
+		      "write to the pipe");
+		_exit(0);	/* every file closed, nothing finished */
 	}
-	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status),
-	      "the first VMM did not exit");
+	close(pipefd[1]);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      !WEXITSTATUS(status), "the first VMM failed");
+	CHECK(read(pipefd[0], ids, sizeof(ids)) == sizeof(ids),
+	      "no IDs from the first VMM");
+	close(pipefd[0]);
 	CHECK(kmsg_has("it can be retrieved again"),
 	      "no log line for the session left unfinished");
 
+	/* The device file is still bound to the retrieved iommufd only */
 	lu = open_lu();
+	s = luo_retrieve_session(lu, SESSION);
+	CHECK(s >= 0, "retrieve the session again: %s", strerror(-s));
+	first.fd = luo_retrieve(s, DEVICE_TOKEN);
+	CHECK(first.fd >= 0, "retrieve the device again");
+	snprintf(first.bdf, sizeof(first.bdf), "%s", bdf);
+	other = iommufd_open();
+	CHECK_RET(-EPERM, vfio_pci_device_bind(&first, other));
+	close(other);
+	close(first.fd);
+	close(s);
+
 	s = vmm_resume(lu, SESSION, bdf, VMM_RESTORE_FIRST, &g, &restored);
-	CHECK(restored == (uint32_t)WEXITSTATUS(status),
-	      "the HWPT restored by the first VMM was %d, now %u",
-	      WEXITSTATUS(status), restored);
+	CHECK(restored == ids[0], "the HWPT restored by the first VMM was %u, now %u",
+	      ids[0], restored);
+	CHECK(g.dev.dev_id == ids[1], "the device was bound as %u, now as %u",
+	      ids[1], g.dev.dev_id);
 	vmm_rebuild(s, &g, restored, &us);
 	check_memory(g.memfd, 0, DEV_SIZE, &vmm_landed, "the guest memory");
 	guest_dma(&g, AFTER_REPLACE);
 	CHECK_RET(0, luo_finish(s));
 	vmm_close(&g);
-	say("a VMM exited half-way; another took its session over and completed the restore");
+	say("a VMM exited after binding; another took its session over, bound the device again and completed the restore");
 	return 0;
 }
 
