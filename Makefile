@@ -323,7 +323,7 @@ bench: $(B)/bench/initrd.cpio
 	# (reboot call to the first DMA through the restored HWPT) against a
 	# kexec carrying nothing, and rebuilding the HWPT after it.
 	out=$$($(LU)/vmtest.sh -k $(B)/bench/bzImage -i $(B)/bench/initrd.cpio \
-		-o $(B)/bench/run -t vmm_bench -s 11 -m 4G -T 900 -P -f) || {
+		-o $(B)/bench/run -t vmm_bench -s 19 -m 4G -T 1800 -P -f) || {
 		echo "$$out"; echo "error: the VMM benchmark failed (logs in $(B)/bench/run/)" >&2; exit 1; }
 	echo "$$out" | grep '^TRANSITION \|^MARK ' || true
 	echo "$$out" | awk -f .ci/median.awk -f .ci/vmm-bench.awk

@@ -1238,11 +1238,11 @@ static int device_bench(int stage)
 	kexec_now(stage);
 }
 
-#define VMM_BENCH_STAGES	11
+#define VMM_BENCH_STAGES	19
 
 /*
  * vmm_bench (make bench): a VMM's live update of a 1 GiB guest (mapped in
- * 4 KiB IOMMU pages), in five rounds between kexec'd kernels.  Every stage
+ * 4 KiB IOMMU pages), in nine rounds between kexec'd kernels.  Every stage
  * marks its start ("LU-MARK start").  Stage 2r sets the guest up,
  * preserves memfd, iommufd and device and reboots with a DMA in flight.
  * Stage 2r + 1 resumes as a VMM would (vmm_resume(): the blackout ends
