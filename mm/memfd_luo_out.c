@@ -492,19 +492,27 @@ void __memfd_note_added(struct address_space *mapping,
  * Before the snapshot, so that a folio added while it is taken is noted
  * (if the snapshot took it too, memfd_luo_take_added() finds it there).
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -EFBIG (a memfd of 64 TiB or more) or -ENOMEM.
  */
 int memfd_luo_watch(struct memfd_luo_out *out, struct file *file)
 {
 	struct address_space *mapping = file->f_mapping;
 	unsigned int order = 0;
 	unsigned long pages;
+	size_t size;
 
 	if (is_file_hugepages(file))
 		order = huge_page_order(hstate_file(file));
 	pages = DIV_ROUND_UP(i_size_read(file_inode(file)), PAGE_SIZE << order);
-	out->added = kvzalloc(struct_size(out->added, bits,
-					  BITS_TO_LONGS(pages)), GFP_KERNEL);
+	/*
+	 * A bit per page of the file's size, charged to the preserver like
+	 * the memfd's pages: 32 KiB per GiB.  A sparse memfd of 64 TiB or
+	 * more would need more than kvmalloc() gives.
+	 */
+	size = struct_size(out->added, bits, BITS_TO_LONGS(pages));
+	if (size > INT_MAX)
+		return -EFBIG;
+	out->added = kvzalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!out->added)
 		return -ENOMEM;
 	out->added->nr_bits = pages;

@@ -903,6 +903,22 @@ TEST_F(session, memfd_preserve_pins_each_folio)
 	close(fd);
 }
 
+/*
+ * A memfd of 64 TiB or more (sparse) is refused with EFBIG: the bitmap
+ * that notes the pages added to it after the preserve, one bit per page,
+ * would be larger than the kernel allocates.  Nothing changes.
+ */
+TEST_F(session, memfd_of_64_tib_is_efbig)
+{
+	int fd = memfd_of(1ULL << 46, 0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(-EFBIG, luo_preserve(self->s, fd, 1));
+	ASSERT_EQ(0, ftruncate(fd, 4096));
+	ASSERT_EQ(0, luo_preserve(self->s, fd, 1));
+	close(fd);
+}
+
 /* Preserving freezes the size and pins the memory: only for writers. */
 TEST_F(session, memfd_read_only_is_eacces)
 {
