@@ -279,8 +279,17 @@ static void luo_deserialize(void)
 	}
 }
 
+/*
+ * Opening /dev/liveupdate takes CAP_SYS_ADMIN, whatever the node's mode
+ * says: what it gives (holding memory and devices across a kexec, taking
+ * the previous kernel's up) is the host's, not a file owner's.  Session
+ * fds are capabilities of their own: whoever holds one, passed or
+ * inherited, may use it (a VMM that dropped its privileges, a reaper).
+ */
 static int luo_dev_open(struct inode *inode, struct file *file)
 {
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (atomic_cmpxchg(&luo_dev_busy, 0, 1))
 		return -EBUSY;
 	luo_deserialize();

@@ -18,6 +18,36 @@
 
 #define BIG	(LIVEUPDATE_SESSION_NAME_LENGTH + 64)
 
+/* Drop capability @cap (below 32) from this process, for good. */
+static int drop_cap(unsigned int cap)
+{
+	struct __user_cap_header_struct head = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &head, data))
+		return -1;
+	data[0].effective &= ~(1U << cap);
+	data[0].permitted &= ~(1U << cap);
+	return syscall(SYS_capset, &head, data);
+}
+
+/* Run @fn(@arg) in a child; its exit status, or -1 */
+static int in_child(int (*fn)(int), int arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (!pid)
+		_exit(fn(arg));
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
 FIXTURE(luo) {
 	int lu;
 };
@@ -43,6 +73,30 @@ TEST_F(luo, second_open_is_busy)
 {
 	ASSERT_EQ(-1, open(LUO_DEV, O_RDWR));
 	ASSERT_EQ(EBUSY, errno);
+}
+
+/* Without CAP_SYS_ADMIN: the errno open() of /dev/liveupdate gives */
+static int open_without_sys_admin(int unused)
+{
+	int fd;
+
+	if (drop_cap(CAP_SYS_ADMIN))
+		return 255;
+	fd = open(LUO_DEV, O_RDWR);
+	return fd >= 0 ? 0 : errno;
+}
+
+/*
+ * Only CAP_SYS_ADMIN opens /dev/liveupdate, whatever the node's mode
+ * (root's process without the capability may open a 0600 root node): EPERM,
+ * even while the device is free, and nothing changes.
+ */
+TEST_F(luo, open_without_cap_sys_admin_is_eperm)
+{
+	close(self->lu);
+	ASSERT_EQ(EPERM, in_child(open_without_sys_admin, 0));
+	self->lu = open(LUO_DEV, O_RDWR);
+	ASSERT_LE(0, self->lu);
 }
 
 TEST_F(luo, reopen_after_close)
@@ -903,6 +957,30 @@ TEST_F(session, memfd_preserve_pins_each_folio)
 	close(fd);
 }
 
+/* A preserve through session fd @s, in a process without CAP_SYS_ADMIN */
+static int preserve_without_sys_admin(int s)
+{
+	int fd = memfd_of(4 * 4096, 0);
+
+	if (fd < 0 || drop_cap(CAP_SYS_ADMIN))
+		return 255;
+	return -luo_preserve(s, fd, 1);
+}
+
+/*
+ * A session fd is a capability of its own: a process that holds it
+ * (inherited here, or passed over a Unix socket) uses it without
+ * CAP_SYS_ADMIN, and what it preserved stays in the session.
+ */
+TEST_F(session, session_fd_works_without_cap_sys_admin)
+{
+	int fd = memfd_of(4096, 0);
+
+	ASSERT_EQ(0, in_child(preserve_without_sys_admin, self->s));
+	ASSERT_EQ(-EEXIST, luo_preserve(self->s, fd, 1));
+	close(fd);
+}
+
 /*
  * A memfd of 64 TiB or more (sparse) is refused with EFBIG: the bitmap
  * that notes the pages added to it after the preserve, one bit per page,
@@ -952,21 +1030,6 @@ static long vm_pin_kb(void)
 	return v;
 }
 
-/* Drop CAP_IPC_LOCK, whose holders' pins are not counted. */
-static int drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct head = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &head, data))
-		return -1;
-	data[0].effective &= ~(1U << CAP_IPC_LOCK);
-	data[0].permitted &= ~(1U << CAP_IPC_LOCK);
-	return syscall(SYS_capset, &head, data);
-}
-
 /*
  * What happens in the child of memfd_pins_count_against_memlock: 0 if all
  * went as it must, else the number of the step that did not.
@@ -977,7 +1040,7 @@ static int pins_counted(int lu)
 	int s = luo_create_session(lu, "pins"), fd = memfd_of(64 * 4096, 0), i;
 	long pin;
 
-	if (s < 0 || fd < 0 || drop_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &rl))
+	if (s < 0 || fd < 0 || drop_cap(CAP_IPC_LOCK) || setrlimit(RLIMIT_MEMLOCK, &rl))
 		return 1;
 	for (i = 0; i < 64; i++)
 		if (pwrite(fd, "x", 1, i * 4096) != 1)
