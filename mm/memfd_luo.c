@@ -218,11 +218,17 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
  * which the next kernel must refuse.  "index": a record three quarters down
  * its list gets an index that goes back.  "count": the number of folios
  * grows by 2^61, which multiplied by the size of a record wraps around to
- * the list's true size.
+ * the list's true size.  "huge": 2^33 folios in a list and a file large
+ * enough to hold them, more than any machine this runs on has pages.
  */
-enum { MEMFD_LUO_CORRUPT_NONE, MEMFD_LUO_CORRUPT_INDEX, MEMFD_LUO_CORRUPT_COUNT };
+enum {
+	MEMFD_LUO_CORRUPT_NONE, MEMFD_LUO_CORRUPT_INDEX,
+	MEMFD_LUO_CORRUPT_COUNT, MEMFD_LUO_CORRUPT_HUGE,
+};
 
-static const char * const memfd_luo_corrupt_names[] = { "none", "index", "count" };
+static const char * const memfd_luo_corrupt_names[] = {
+	"none", "index", "count", "huge",
+};
 static struct liveupdate_test_knob memfd_luo_corrupt = {
 	.modes = memfd_luo_corrupt_names,
 	.nr_modes = ARRAY_SIZE(memfd_luo_corrupt_names),
@@ -242,6 +248,13 @@ static void memfd_luo_break(struct memfd_luo_out *out)
 		break;
 	case MEMFD_LUO_CORRUPT_COUNT:
 		out->ser->nr_folios += BIT_ULL(61);
+		pr_warn("test: folio count made %llu\n", out->ser->nr_folios);
+		break;
+	case MEMFD_LUO_CORRUPT_HUGE:
+		out->ser->nr_folios = BIT_ULL(33);
+		out->ser->folios.nr_pages = BIT(33) / (PAGE_SIZE /
+					sizeof(struct memfd_luo_folio_ser));
+		out->ser->size = BIT_ULL(33) * PAGE_SIZE;
 		pr_warn("test: folio count made %llu\n", out->ser->nr_folios);
 		break;
 	default:

@@ -49,13 +49,15 @@ static bool memfd_luo_list_valid(u64 nr, const struct kho_vmalloc *area,
 /*
  * Whether a handed-over record is one this kernel can act on.  Nothing in
  * it is trusted: each folio takes at least one page of the file, so there
- * are no more folios in both lists together than pages within its size,
- * and each list is exactly as large as its count says, computed without
- * overflow.
+ * are no more folios in both lists together than pages within its size
+ * (or than the machine has), and each list is exactly as large as its
+ * count says, computed without overflow.
  */
 static bool memfd_luo_ser_valid(const struct memfd_luo_ser *ser)
 {
-	u64 pages = DIV_ROUND_UP(ser->size, PAGE_SIZE);
+	/* and no more than this machine has */
+	u64 pages = min_t(u64, DIV_ROUND_UP(ser->size, PAGE_SIZE),
+			  get_num_physpages());
 
 	if (ser->size > MAX_LFS_FILESIZE || ser->pos > MAX_LFS_FILESIZE ||
 	    ser->reserved)
@@ -375,10 +377,11 @@ int memfd_luo_in_take(struct memfd_luo_in *in, u64 phys)
 	nr_late = in->ser->nr_late;
 	if (!nr_main && !nr_late)
 		return 0;
+	/* Beyond INT_MAX bytes (a TiB of small folios), fail, don't warn */
 	in->folios = kvmalloc_array(nr_main + nr_late, sizeof(*in->folios),
-				    GFP_KERNEL);
+				    GFP_KERNEL | __GFP_NOWARN);
 	tmp = nr_late ? kvmalloc_array(nr_main + nr_late, sizeof(*tmp),
-				       GFP_KERNEL) : NULL;
+				       GFP_KERNEL | __GFP_NOWARN) : NULL;
 	if (!in->folios || (nr_late && !tmp)) {
 		err = -ENOMEM;
 		goto free_all;

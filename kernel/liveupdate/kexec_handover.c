@@ -650,13 +650,18 @@ void *kho_restore_vmalloc(const struct kho_vmalloc *preservation)
 	bool ok;
 
 	if (!p->first || !p->nr_pages || p->order > MAX_PAGE_ORDER ||
-	    !IS_ALIGNED(p->nr_pages, 1U << p->order) || p->flags) {
+	    !IS_ALIGNED(p->nr_pages, 1U << p->order) || p->flags ||
+	    p->nr_pages > get_num_physpages()) {
 		pr_err("vmalloc: malformed descriptor\n");
 		return NULL;
 	}
-	pages = kvmalloc_array(p->nr_pages, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
+	pages = kvmalloc_array(p->nr_pages, sizeof(*pages),
+			       GFP_KERNEL | __GFP_NOWARN);
+	if (!pages) {
+		pr_err("vmalloc: no memory for an array of %u pages\n",
+		       p->nr_pages);
 		return NULL;
+	}
 
 	n = kho_vmalloc_take(p, pages, &ok);
 	if (!ok) {

@@ -123,12 +123,27 @@ static void restore_refuses_malformed(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, kho_restore_vmalloc(&bad));
 }
 
+/*
+ * More pages than the machine has: refused before an array of that many
+ * page pointers is asked for (2^31 of them would be 16 GiB, beyond what
+ * kvmalloc() gives, and a warning).
+ */
+static void restore_refuses_more_pages_than_ram(struct kunit *test)
+{
+	struct kho_vmalloc bad = { .first = PAGE_SIZE, .nr_pages = BIT(31) };
+
+	KUNIT_EXPECT_NULL(test, kho_restore_vmalloc(&bad));
+	bad.nr_pages = get_num_physpages() + 1;
+	KUNIT_EXPECT_NULL(test, kho_restore_vmalloc(&bad));
+}
+
 static struct kunit_case kho_vmalloc_cases[] = {
 	KUNIT_CASE(preserve_then_unpreserve),
 	KUNIT_CASE(chunk_list_lists_every_page),
 	KUNIT_CASE(vmap_is_refused),
 	KUNIT_CASE(not_an_area_start_is_refused),
 	KUNIT_CASE(restore_refuses_malformed),
+	KUNIT_CASE(restore_refuses_more_pages_than_ram),
 	{}
 };
 

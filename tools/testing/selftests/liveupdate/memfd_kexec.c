@@ -832,7 +832,9 @@ static int dmesg_has(const char *text)
  * kernel goes on.  Stage 2: a record's index goes back, and the memory of
  * the memfd is freed.  Stage 3: the folio count wraps around when
  * multiplied by the record size; nothing of the list can be trusted, so
- * nothing is read past the record.
+ * nothing is read past the record.  Stage 4: a count of 2^33 folios, its
+ * list and the file's size made to match, more than the machine has pages:
+ * refused before anything is sized by it (a folio array of 64 GiB).
  */
 int memfd_corrupt(int stage)
 {
@@ -863,9 +865,9 @@ int memfd_corrupt(int stage)
 	fill(fd, 0, MB, 14);
 	CHECK(same(fd, 0, MB, 14), "a new memfd after the refusal");
 	close(fd);
-	if (stage == 3)
+	if (stage == 4)
 		return 0;
-	memfd_corrupt_next("count");
+	memfd_corrupt_next(stage == 2 ? "count" : "huge");
 	preserve_filled(luo_create_session(lu, "corrupt"), 4 * MB, 15, 1);
 	hold(lu);
 }
