@@ -21,6 +21,7 @@
 #include <linux/overflow.h>
 #include <linux/pagemap.h>
 #include <linux/shmem_fs.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/swap.h>
 #include <linux/vmalloc.h>
@@ -133,6 +134,27 @@ static bool memfd_luo_run_restore(const struct memfd_luo_folio_ser *recs,
 	return true;
 }
 
+/*
+ * Pages restored in one go at most, so that a long run (a GiB of
+ * contiguous pages is one) is restored in pieces with a chance to
+ * reschedule in between.  KHO lets a range be restored in pieces cut at
+ * multiples of MAX_ORDER_NR_PAGES.
+ */
+#define MEMFD_LUO_RESTORE_MAX	(SZ_32M >> PAGE_SHIFT)
+
+/* The records from @i on, at most @nr, to restore in one go (at least 1) */
+static unsigned long memfd_luo_piece(const struct memfd_luo_folio_ser *recs,
+				     unsigned long i, unsigned long nr)
+{
+	unsigned long n = memfd_luo_run(recs, i, nr), pfn, cut;
+
+	if (n <= MEMFD_LUO_RESTORE_MAX)
+		return n;
+	pfn = PHYS_PFN(recs[i].phys);
+	cut = ALIGN_DOWN(pfn + MEMFD_LUO_RESTORE_MAX, MAX_ORDER_NR_PAGES);
+	return cut - pfn;
+}
+
 /* Restore and free the folios of records [@from, @nr) of @recs. */
 static void memfd_luo_free_recs(const struct memfd_luo_folio_ser *recs,
 				unsigned long from, unsigned long nr)
@@ -142,7 +164,7 @@ static void memfd_luo_free_recs(const struct memfd_luo_folio_ser *recs,
 	struct page *page;
 
 	for (; from < nr; from += n) {
-		n = memfd_luo_run(recs, from, nr);
+		n = memfd_luo_piece(recs, from, nr);
 		if (n == 1) {
 			folio = kho_restore_folio(recs[from].phys);
 			if (folio)
@@ -185,7 +207,7 @@ static int memfd_luo_restore_part(struct memfd_luo_part *part)
 		next = prev->index + (1UL << prev->order);
 	}
 	for (i = part->start; i < part->end; i += n) {
-		n = memfd_luo_run(recs, i, part->end);
+		n = memfd_luo_piece(recs, i, part->end);
 		for (j = i; j < i + n; j++) {
 			if (!memfd_luo_rec_valid(&recs[j], next, part->ser))
 				return -EINVAL;
