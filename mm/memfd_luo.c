@@ -220,14 +220,17 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
  * grows by 2^61, which multiplied by the size of a record wraps around to
  * the list's true size.  "huge": 2^33 folios in a list and a file large
  * enough to hold them, more than any machine this runs on has pages.
+ * And one that breaks nothing: "added" makes the next reboot's take-up of
+ * folios added to a memfd since its preserve fail, once, with -ENOMEM.
  */
 enum {
 	MEMFD_LUO_CORRUPT_NONE, MEMFD_LUO_CORRUPT_INDEX,
 	MEMFD_LUO_CORRUPT_COUNT, MEMFD_LUO_CORRUPT_HUGE,
+	MEMFD_LUO_FAIL_ADDED,
 };
 
 static const char * const memfd_luo_corrupt_names[] = {
-	"none", "index", "count", "huge",
+	"none", "index", "count", "huge", "added",
 };
 static struct liveupdate_test_knob memfd_luo_corrupt = {
 	.modes = memfd_luo_corrupt_names,
@@ -261,6 +264,15 @@ static void memfd_luo_break(struct memfd_luo_out *out)
 		return;
 	}
 	memfd_luo_corrupt.mode = MEMFD_LUO_CORRUPT_NONE;
+}
+
+bool memfd_luo_test_fail_added(void)
+{
+	if (memfd_luo_corrupt.mode != MEMFD_LUO_FAIL_ADDED)
+		return false;
+	memfd_luo_corrupt.mode = MEMFD_LUO_CORRUPT_NONE;
+	pr_warn("test: taking up the added folios fails\n");
+	return true;
 }
 
 static void __init memfd_luo_debugfs(void)

@@ -158,6 +158,15 @@ int memfd_luo_account(struct memfd_luo_out *out, unsigned long pages,
 		      bool limit);
 void memfd_luo_unaccount(struct memfd_luo_out *out);
 
+#ifdef CONFIG_LIVEUPDATE_TEST
+bool memfd_luo_test_fail_added(void);
+#else
+static inline bool memfd_luo_test_fail_added(void)
+{
+	return false;
+}
+#endif
+
 /* ------------------------------------------------------------------------
  * Incoming (memfd_luo_in.c)
  */

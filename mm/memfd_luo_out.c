@@ -692,7 +692,8 @@ int memfd_luo_take_added(struct memfd_luo_out *out, struct file *file)
 		goto out;
 	if (!err) {
 		memfd_luo_make_uptodate(&new);
-		err = memfd_luo_preserve_folios(&new);
+		err = memfd_luo_test_fail_added() ? -ENOMEM :
+		      memfd_luo_preserve_folios(&new);
 	}
 	if (!err)
 		err = memfd_luo_merge_late(out, &new);

@@ -39,6 +39,43 @@ static long mem_kb(const char *field)
 #define FALLOC_SIZE	(8 * MB)
 #define FALLOC_WRITTEN	(3 * 4096)
 
+static int dmesg_has(const char *text)
+{
+	char line[512];
+	int found = 0;
+	FILE *f = popen("dmesg", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !!strstr(line, text);
+	if (f)
+		pclose(f);
+	return found;
+}
+
+/* Break the next memfd frozen as @how says (memfd_luo/corrupt). */
+static void memfd_corrupt_next(const char *how)
+{
+	FILE *f = fopen("/sys/kernel/debug/memfd_luo/corrupt", "w");
+
+	CHECK(f && fputs(how, f) >= 0 && !fclose(f), "memfd_luo/corrupt: %s",
+	      strerror(errno));
+}
+
+/*
+ * A reboot whose take-up of the folios written into a memfd's holes since
+ * its preserve fails (memfd_luo/corrupt "added", once): the reboot fails
+ * with ENOMEM, and those folios are noted again for the next attempt.
+ */
+static void memfd_failed_take_up(void)
+{
+	CHECK(!system("lu_kexec --load-only"), "cannot load the next kernel");
+	memfd_corrupt_next("added");
+	CHECK(reboot(LINUX_REBOOT_CMD_KEXEC) && errno == ENOMEM,
+	      "the reboot did not fail with ENOMEM: %s", strerror(errno));
+	CHECK(dmesg_has("taking up the added folios fails"),
+	      "the take-up was not made to fail");
+}
+
 /*
  * A reboot that fails (another session's file refuses to freeze) after the
  * memfds were frozen: they stay preserved, with what that freeze took up.
@@ -113,6 +150,8 @@ static void memfd_stage1(int lu)
 	fill(fd, FALLOC_WRITTEN, 4096, 35);
 	close(fd);
 
+	/* The write into a hole is taken up by the second attempt */
+	memfd_failed_take_up();
 	memfd_failed_reboot(lu);
 	/* Into another hole, after that freeze: the next one takes it up. */
 	fill(sparse, 20 * MB, 4096, 36);
@@ -804,28 +843,6 @@ int memfd_gigantic(int stage)
  * retrieve fails with EINVAL and a log line, again on a second try, every
  * page of it comes back to the page allocator, and the kernel goes on.
  */
-/* Break the next memfd frozen as @how says (memfd_luo/corrupt). */
-static void memfd_corrupt_next(const char *how)
-{
-	FILE *f = fopen("/sys/kernel/debug/memfd_luo/corrupt", "w");
-
-	CHECK(f && fputs(how, f) >= 0 && !fclose(f), "memfd_luo/corrupt: %s",
-	      strerror(errno));
-}
-
-static int dmesg_has(const char *text)
-{
-	char line[512];
-	int found = 0;
-	FILE *f = popen("dmesg", "r");
-
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = !!strstr(line, text);
-	if (f)
-		pclose(f);
-	return found;
-}
-
 /*
  * A memfd whose handover data was made malformed is refused with EINVAL,
  * again on a second try, with a log line; the session finishes and the
