@@ -1099,9 +1099,21 @@ static int device_moved_freeze(int stage)
 /* How a VMM orders its first steps after the kexec (vmm_resume()) */
 enum {
 	VMM_BIND_FIRST,		/* iommufd, device, bind, restore */
-	VMM_RESTORE_FIRST,	/* iommufd, device, restore, bind */
 	VMM_DEVICE_FIRST,	/* device, iommufd, bind, restore */
-	VMM_MEMFD_FIRST,	/* memfd (closed at once), then as the first */
+	VMM_MEMFD_FIRST,	/* memfd, iommufd, device, bind, restore */
+	VMM_MEMFD_DEVICE,	/* memfd, device, iommufd, bind, restore */
+	VMM_DEVICE_MEMFD,	/* device, memfd, iommufd, bind, restore */
+	VMM_MEMFD_SECOND,	/* iommufd, memfd, device, bind, restore */
+};
+
+/* The order of the retrieves: Iommufd, Device, Memfd (closed at once) */
+static const char *const vmm_retrieve_order[] = {
+	[VMM_BIND_FIRST] = "id",
+	[VMM_DEVICE_FIRST] = "di",
+	[VMM_MEMFD_FIRST] = "mid",
+	[VMM_MEMFD_DEVICE] = "mdi",
+	[VMM_DEVICE_MEMFD] = "dmi",
+	[VMM_MEMFD_SECOND] = "imd",
 };
 
 /*
@@ -1111,40 +1123,41 @@ enum {
  * HWPT restored (into *@restored, the same ID each time), a DMA through
  * it done (edu -> RAM, one period of the edu's timer; its data is checked
  * once the memfd is back); then "LU-MARK first_dma", which the harness
- * times from the reboot call.  Returns the session.
+ * times from the reboot call.  A memfd retrieved early is closed at once:
+ * the session keeps it, and the pages the domain maps, and vmm_rebuild()
+ * retrieves it again.  Returns the session.
  */
 static int vmm_resume(int lu, const char *name, const char *bdf, int how,
 		      struct guest *g, uint32_t *restored)
 {
 	int s = luo_retrieve_session(lu, name), fd;
-	uint32_t id;
+	const char *step;
 
 	CHECK(s >= 0, "retrieve session %s: %s", name, strerror(-s));
-	if (how == VMM_MEMFD_FIRST) {
-		/* The session keeps it, and the pages the domain maps */
-		fd = luo_retrieve(s, MEMFD_TOKEN);
-		CHECK(fd >= 0, "retrieve the memfd: %s", strerror(-fd));
-		close(fd);
+	for (step = vmm_retrieve_order[how]; *step; step++) {
+		switch (*step) {
+		case 'm':
+			fd = luo_retrieve(s, MEMFD_TOKEN);
+			CHECK(fd >= 0, "retrieve the memfd: %s", strerror(-fd));
+			close(fd);
+			break;
+		case 'i':
+			g->iommufd = luo_retrieve(s, IOMMUFD_TOKEN);
+			CHECK(g->iommufd >= 0, "retrieve the iommufd: %s",
+			      strerror(-g->iommufd));
+			break;
+		case 'd':
+			g->dev.fd = luo_retrieve(s, DEVICE_TOKEN);
+			CHECK(g->dev.fd >= 0, "retrieve the device: %s",
+			      strerror(-g->dev.fd));
+			break;
+		}
 	}
-	if (how == VMM_DEVICE_FIRST)
-		g->dev.fd = luo_retrieve(s, DEVICE_TOKEN);
-	g->iommufd = luo_retrieve(s, IOMMUFD_TOKEN);
-	CHECK(g->iommufd >= 0, "retrieve the iommufd: %s",
-	      strerror(-g->iommufd));
-	if (how != VMM_DEVICE_FIRST)
-		g->dev.fd = luo_retrieve(s, DEVICE_TOKEN);
-	CHECK(g->dev.fd >= 0, "retrieve the device: %s",
-	      strerror(-g->dev.fd));
 	snprintf(g->dev.bdf, sizeof(g->dev.bdf), "%s", bdf);
 	g->dev.iommufd = -1;
-	if (how == VMM_RESTORE_FIRST)
-		CHECK_RET(0, iommufd_hwpt_lu_restore(g->iommufd, HWPT_TOKEN,
-						     0, &id));
 	CHECK_RET(0, vfio_pci_device_bind(&g->dev, g->iommufd));
 	CHECK_RET(0, iommufd_hwpt_lu_restore(g->iommufd, HWPT_TOKEN, 0,
 					     restored));
-	CHECK(how != VMM_RESTORE_FIRST || id == *restored,
-	      "restored as HWPT %u, then %u", id, *restored);
 	CHECK_RET(0, vfio_pci_device_map_bar0(&g->dev));
 	CHECK_RET(0, vfio_dma_init(&g->dev));
 	/* Never reset, the edu's buffer holds SRC's data: edu -> RAM */
@@ -1400,7 +1413,7 @@ static int device_vmm_exits(int stage)
 	close(first.fd);
 	close(s);
 
-	s = vmm_resume(lu, SESSION, bdf, VMM_RESTORE_FIRST, &g, &restored);
+	s = vmm_resume(lu, SESSION, bdf, VMM_MEMFD_SECOND, &g, &restored);
 	CHECK(restored == ids[0], "the HWPT restored by the first VMM was %u, now %u",
 	      ids[0], restored);
 	CHECK(g.dev.dev_id == ids[1], "the device was bound as %u, now as %u",
@@ -1420,8 +1433,9 @@ static int device_vmm_exits(int stage)
  * device_four_vms: four VMMs, each with its edu device, memfd and iommufd
  * in a session of its own, every HWPT marked with the same token (tokens
  * are names within one iommufd); all four preserved with a DMA in flight.
- * The next kernel resumes them one after the other, each in another order
- * of its first steps (the memfd first and closed at once, for one), and
+ * The next kernel resumes them one after the other, each retrieving its
+ * files in another order (with device-dma's and device-vmm-exits', every
+ * order of the three; a memfd retrieved early is closed at once), and
  * checks each one's memory and DMA: no VM is disturbed by another's
  * restore, nor given another's domain.
  */
@@ -1429,7 +1443,7 @@ static int device_four_vms(int stage)
 {
 	static const int order[NR_VMS] = { 3, 1, 0, 2 };
 	static const int how[NR_VMS] = {
-		VMM_BIND_FIRST, VMM_RESTORE_FIRST, VMM_DEVICE_FIRST,
+		VMM_MEMFD_DEVICE, VMM_DEVICE_MEMFD, VMM_DEVICE_FIRST,
 		VMM_MEMFD_FIRST,
 	};
 	struct guest g[NR_VMS] = { };
