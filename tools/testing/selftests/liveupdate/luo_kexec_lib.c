@@ -225,3 +225,18 @@ void preserve_filled(int s, size_t size, uint64_t seed, uint64_t token)
 	CHECK_RET(0, luo_preserve(s, fd, token));
 	close(fd);
 }
+
+/* A field of /proc/meminfo ("MemFree:"), in kB, or -1 */
+long mem_kb(const char *field)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)))
+			v = atol(line + strlen(field) + 1);
+	if (f)
+		fclose(f);
+	return v;
+}

@@ -22,20 +22,6 @@
 
 static const off_t sparse_at[] = { 0, MB + 123, 33 * MB, SPARSE_SIZE - 4096 };
 
-static long mem_kb(const char *field)
-{
-	char line[128];
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, strlen(field)))
-			v = atol(line + strlen(field) + 1);
-	if (f)
-		fclose(f);
-	return v;
-}
-
 #define FALLOC_SIZE	(8 * MB)
 #define FALLOC_WRITTEN	(3 * 4096)
 

@@ -528,6 +528,24 @@ static long iommu_pages(void)
 }
 
 /*
+ * Free memory in kB: MemFree, and the pages on the per-CPU free lists,
+ * which MemFree does not count (pages freed one by one wait there)
+ */
+static long free_kb(void)
+{
+	long kb = mem_kb("MemFree:"), count;
+	char line[128];
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	CHECK(f, "/proc/zoneinfo: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %ld", &count) == 1)
+			kb += count * (PAGE / 1024);
+	fclose(f);
+	return kb;
+}
+
+/*
  * The retrieved device binds to no iommufd but the one retrieved with it
  * (EPERM, nothing changed), and an iommufd knows no restored HWPT it did
  * not preserve (ENOENT).
@@ -1351,27 +1369,16 @@ static int vmm_demo(int stage)
 }
 
 /*
- * device_vmm_exits: the VMM that resumes first exits half-way, after it
- * retrieved the session, the iommufd and the device, restored the HWPT
- * and bound the device.  Nothing it held is lost: the session goes back
- * to LUO (it cannot finish), and another process retrieves it again,
- * binds the device file (still bound: the same device ID comes back; any
- * other iommufd is refused), gets the same HWPT by its token, and
- * completes the restore.
+ * A VMM resumes in a child and exits half-way: session, iommufd and device
+ * retrieved, HWPT restored, device bound; every file closed, nothing
+ * finished.  *@ids: the restored HWPT's ID and the device's.
  */
-static int device_vmm_exits(int stage)
+static void vmm_exits_after_bind(const char *bdf, uint32_t ids[2])
 {
-	struct guest g = { .size = DEV_SIZE };
 	struct vfio_pci_device first = { };
-	uint32_t ids[2], restored;
-	int lu, s, fd, status, other, pipefd[2];
-	char bdf[16];
+	int lu, s, fd, status, pipefd[2];
 	pid_t pid;
-	double us;
 
-	if (stage == 1)
-		return device_dma_test(stage, false);
-	find_edu(0, false, bdf, sizeof(bdf));
 	CHECK(!pipe(pipefd), "pipe: %s", strerror(errno));
 	pid = fork();
 	CHECK(pid >= 0, "fork: %s", strerror(errno));
@@ -1387,18 +1394,42 @@ static int device_vmm_exits(int stage)
 						     &ids[0]));
 		CHECK_RET(0, vfio_pci_device_bind(&first, fd));
 		ids[1] = first.dev_id;
-		CHECK(write(pipefd[1], ids, sizeof(ids)) == sizeof(ids),
-		      "write to the pipe");
-		_exit(0);	/* every file closed, nothing finished */
+		CHECK(write(pipefd[1], ids, 2 * sizeof(*ids)) ==
+		      2 * sizeof(*ids), "write to the pipe");
+		_exit(0);
 	}
 	close(pipefd[1]);
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 	      !WEXITSTATUS(status), "the first VMM failed");
-	CHECK(read(pipefd[0], ids, sizeof(ids)) == sizeof(ids),
+	CHECK(read(pipefd[0], ids, 2 * sizeof(*ids)) == 2 * sizeof(*ids),
 	      "no IDs from the first VMM");
 	close(pipefd[0]);
 	CHECK(kmsg_has("it can be retrieved again"),
 	      "no log line for the session left unfinished");
+}
+
+/*
+ * device_vmm_exits: the VMM that resumes first exits half-way, after it
+ * retrieved the session, the iommufd and the device, restored the HWPT
+ * and bound the device.  Nothing it held is lost: the session goes back
+ * to LUO (it cannot finish), and another process retrieves it again,
+ * binds the device file (still bound: the same device ID comes back; any
+ * other iommufd is refused), gets the same HWPT by its token, and
+ * completes the restore.
+ */
+static int device_vmm_exits(int stage)
+{
+	struct guest g = { .size = DEV_SIZE };
+	struct vfio_pci_device first = { };
+	uint32_t ids[2], restored;
+	int lu, s, other;
+	char bdf[16];
+	double us;
+
+	if (stage == 1)
+		return device_dma_test(stage, false);
+	find_edu(0, false, bdf, sizeof(bdf));
+	vmm_exits_after_bind(bdf, ids);
 
 	/* The device file is still bound to the retrieved iommufd only */
 	lu = open_lu();
@@ -1424,6 +1455,82 @@ static int device_vmm_exits(int stage)
 	CHECK_RET(0, luo_finish(s));
 	vmm_close(&g);
 	say("a VMM exited after binding; another took its session over, bound the device again and completed the restore");
+	return 0;
+}
+
+/*
+ * device_reaper: the VMM exits half-way as in device_vmm_exits, and a
+ * reaper takes its session over to release everything instead of
+ * resuming: the device detached (blocked), the restored HWPT destroyed
+ * (its page-table pages freed), the session finished (the memfd, never
+ * retrieved, freed), the device closed (reset, no longer a bus master),
+ * then bound to a DMA API driver.  nr_iommu_pages, MemTotal and the free
+ * pages show the memory back; the fault witness, no DMA fault.
+ */
+static int device_reaper(int stage)
+{
+	struct vfio_pci_device dev = { };
+	uint32_t ids[2], restored;
+	long pages, total_kb, freed_kb;
+	int lu, s, iommufd;
+	uint16_t cmd;
+	char bdf[16];
+
+	if (stage == 1)
+		return device_dma_test(stage, false);
+	find_edu(0, false, bdf, sizeof(bdf));
+	vmm_exits_after_bind(bdf, ids);
+
+	lu = open_lu();
+	s = luo_retrieve_session(lu, SESSION);
+	CHECK(s >= 0, "retrieve the session again: %s", strerror(-s));
+	iommufd = luo_retrieve(s, IOMMUFD_TOKEN);
+	CHECK(iommufd >= 0, "retrieve the iommufd: %s", strerror(-iommufd));
+	dev.fd = luo_retrieve(s, DEVICE_TOKEN);
+	CHECK(dev.fd >= 0, "retrieve the device: %s", strerror(-dev.fd));
+	snprintf(dev.bdf, sizeof(dev.bdf), "%s", bdf);
+	CHECK_RET(0, vfio_pci_device_bind(&dev, iommufd));
+	CHECK(dev.dev_id == ids[1], "the device was bound as %u, now as %u",
+	      ids[1], dev.dev_id);
+	CHECK_RET(0, iommufd_hwpt_lu_restore(iommufd, HWPT_TOKEN, 0,
+					     &restored));
+	CHECK(restored == ids[0], "the HWPT was restored as %u, now %u",
+	      ids[0], restored);
+
+	/* Off the restored HWPT, onto nothing: then it can go */
+	CHECK_RET(-EBUSY, iommufd_destroy(iommufd, restored));
+	CHECK_RET(-EBUSY, luo_finish(s));
+	CHECK_RET(0, vfio_pci_device_detach(&dev));
+	total_kb = mem_kb("MemTotal:");
+	freed_kb = free_kb();
+	pages = iommu_pages();
+	CHECK_RET(0, iommufd_destroy(iommufd, restored));
+	pages -= iommu_pages();
+	CHECK(pages == (long)kmsg_number("restored around its"),
+	      "the restored HWPT's destroy freed %ld page-table pages, not the %.0f restored",
+	      pages, kmsg_number("restored around its"));
+	CHECK_RET(0, luo_finish(s));
+	/* The memfd's pages back to the page allocator, and free */
+	total_kb = mem_kb("MemTotal:") - total_kb;
+	freed_kb = free_kb() - freed_kb;
+	CHECK(total_kb >= (long)(DEV_SIZE / 1024),
+	      "MemTotal grew by %ld kB, not the %lu kB of the memfd",
+	      total_kb, DEV_SIZE / 1024);
+	CHECK(freed_kb >= (long)(DEV_SIZE / 1024) - 1024,
+	      "free memory grew by %ld kB, not the %lu kB of the memfd",
+	      freed_kb, DEV_SIZE / 1024);
+	say("reaper: restored HWPT destroyed (%ld page-table pages), session finished: MemTotal +%ld kB, free +%ld kB",
+	    pages, total_kb, freed_kb);
+
+	vfio_pci_device_close(&dev);
+	CHECK_RET(0, vfio_pci_read_command(bdf, &cmd));
+	CHECK(!(cmd & PCI_COMMAND_MASTER), "%s released is still a bus master",
+	      bdf);
+	close(iommufd);
+	close(s);
+	close(lu);
+	check_dma_api_bound(bdf);
+	say("a reaper released the session of a VMM that exited: memory back, device free for another driver");
 	return 0;
 }
 
@@ -1498,6 +1605,7 @@ static const struct kexec_test tests[] = {
 	{ "device_twice", device_twice },
 	{ "device_four_vms", device_four_vms },
 	{ "device_vmm_exits", device_vmm_exits },
+	{ "device_reaper", device_reaper },
 	{ "device_blocked", device_blocked },
 	{ "device_corrupt_did", device_corrupt_did },
 	{ "device_corrupt_format", device_corrupt_format },
