@@ -823,17 +823,12 @@ int memfd_gigantic(int stage)
 }
 
 /*
- * Malformed memfd handover data: with LIVEUPDATE_TEST's memfd_luo/corrupt
- * knob the previous kernel broke one record of a 256 MiB memfd (three
- * quarters down its list, so in the part the second CPU restores).  The
- * retrieve fails with EINVAL and a log line, again on a second try, every
- * page of it comes back to the page allocator, and the kernel goes on.
- */
-/*
- * A memfd whose handover data was made malformed is refused with EINVAL,
- * again on a second try, with a log line; the session finishes and the
- * kernel goes on.  Stage 2: a record's index goes back, and the memory of
- * the memfd is freed.  Stage 3: the folio count wraps around when
+ * Malformed memfd handover data (LIVEUPDATE_TEST's memfd_luo/corrupt knob
+ * in the previous kernel) is refused with EINVAL, again on a second try,
+ * with a log line; the session finishes and the kernel goes on.  Stage 2:
+ * a record of a 256 MiB memfd, three quarters down its list (in the part
+ * the second CPU restores), has an index that goes back; every page of the
+ * memfd comes back to the page allocator.  Stage 3: the folio count wraps around when
  * multiplied by the record size; nothing of the list can be trusted, so
  * nothing is read past the record.  Stage 4: a count of 2^33 folios, its
  * list and the file's size made to match, more than the machine has pages:
