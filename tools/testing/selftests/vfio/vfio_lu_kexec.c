@@ -1114,24 +1114,28 @@ static int device_moved_freeze(int stage)
 	kexec_now(stage);
 }
 
-/* How a VMM orders its first steps after the kexec (vmm_resume()) */
+/*
+ * The order in which a VMM retrieves its files after the kexec
+ * (vmm_resume()); then it binds the device and restores the HWPT.  The
+ * iommufd maintainer asks for the first: the memfd later.
+ */
 enum {
-	VMM_BIND_FIRST,		/* iommufd, device, bind, restore */
-	VMM_DEVICE_FIRST,	/* device, iommufd, bind, restore */
-	VMM_MEMFD_FIRST,	/* memfd, iommufd, device, bind, restore */
-	VMM_MEMFD_DEVICE,	/* memfd, device, iommufd, bind, restore */
-	VMM_DEVICE_MEMFD,	/* device, memfd, iommufd, bind, restore */
-	VMM_MEMFD_SECOND,	/* iommufd, memfd, device, bind, restore */
+	VMM_IOMMUFD_DEVICE,	/* iommufd, device (memfd in vmm_rebuild()) */
+	VMM_DEVICE_IOMMUFD,	/* device, iommufd */
+	VMM_MEMFD_IOMMUFD,	/* memfd, iommufd, device */
+	VMM_MEMFD_DEVICE,	/* memfd, device, iommufd */
+	VMM_DEVICE_MEMFD,	/* device, memfd, iommufd */
+	VMM_IOMMUFD_MEMFD,	/* iommufd, memfd, device */
 };
 
 /* The order of the retrieves: Iommufd, Device, Memfd (closed at once) */
 static const char *const vmm_retrieve_order[] = {
-	[VMM_BIND_FIRST] = "id",
-	[VMM_DEVICE_FIRST] = "di",
-	[VMM_MEMFD_FIRST] = "mid",
+	[VMM_IOMMUFD_DEVICE] = "id",
+	[VMM_DEVICE_IOMMUFD] = "di",
+	[VMM_MEMFD_IOMMUFD] = "mid",
 	[VMM_MEMFD_DEVICE] = "mdi",
 	[VMM_DEVICE_MEMFD] = "dmi",
-	[VMM_MEMFD_SECOND] = "imd",
+	[VMM_IOMMUFD_MEMFD] = "imd",
 };
 
 /*
@@ -1239,7 +1243,7 @@ static int device_bench(int stage)
 	if (stage == 2) {
 		/* Taken back as a VMM does: FINISH waits for that */
 		g.size = GIB;
-		s = vmm_resume(lu, SESSION, bdf, VMM_BIND_FIRST, &g, &restored);
+		s = vmm_resume(lu, SESSION, bdf, VMM_IOMMUFD_DEVICE, &g, &restored);
 		vmm_rebuild(s, &g, restored, &t);
 		check_memory(g.memfd, IN_FLIGHT - PAGE, COPY + 2 * PAGE,
 			     &bench_landed, "the copy in flight");
@@ -1305,7 +1309,7 @@ static int vmm_bench(int stage)
 		kexec_now(stage);
 	}
 
-	s = vmm_resume(lu, SESSION, bdf, VMM_BIND_FIRST, &g, &restored);
+	s = vmm_resume(lu, SESSION, bdf, VMM_IOMMUFD_DEVICE, &g, &restored);
 	vmm_rebuild(s, &g, restored, &us);
 	bench("hwpt_rebuild_1g_ms", us / 1e3, "ms");
 	check_memory(g.memfd, 0, DEV_SIZE, &vmm_landed, "the first 64 MiB");
@@ -1351,7 +1355,7 @@ static int vmm_demo(int stage)
 		kexec_now(stage);
 	}
 
-	s = vmm_resume(lu, SESSION, bdf, VMM_BIND_FIRST, &g, &restored);
+	s = vmm_resume(lu, SESSION, bdf, VMM_IOMMUFD_DEVICE, &g, &restored);
 	say("new VMM: retrieved the session, the iommufd and the device; the device bound to the iommufd came attached to restored HWPT %u (IOMMU_HWPT_LIVEUPDATE_RESTORE of token %#llx); a DMA through it landed",
 	    restored, (unsigned long long)HWPT_TOKEN);
 	vmm_rebuild(s, &g, restored, &us);
@@ -1444,7 +1448,7 @@ static int device_vmm_exits(int stage)
 	close(first.fd);
 	close(s);
 
-	s = vmm_resume(lu, SESSION, bdf, VMM_MEMFD_SECOND, &g, &restored);
+	s = vmm_resume(lu, SESSION, bdf, VMM_IOMMUFD_MEMFD, &g, &restored);
 	CHECK(restored == ids[0], "the HWPT restored by the first VMM was %u, now %u",
 	      ids[0], restored);
 	CHECK(g.dev.dev_id == ids[1], "the device was bound as %u, now as %u",
@@ -1550,8 +1554,8 @@ static int device_four_vms(int stage)
 {
 	static const int order[NR_VMS] = { 3, 1, 0, 2 };
 	static const int how[NR_VMS] = {
-		VMM_MEMFD_DEVICE, VMM_DEVICE_MEMFD, VMM_DEVICE_FIRST,
-		VMM_MEMFD_FIRST,
+		VMM_MEMFD_DEVICE, VMM_DEVICE_MEMFD, VMM_DEVICE_IOMMUFD,
+		VMM_MEMFD_IOMMUFD,
 	};
 	struct guest g[NR_VMS] = { };
 	uint32_t restored;
