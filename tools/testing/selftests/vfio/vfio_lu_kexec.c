@@ -545,6 +545,15 @@ static long free_kb(void)
 	return kb;
 }
 
+/* Session @s's device file, at @bdf, into @dev: not bound by this process */
+static void retrieve_device(int s, const char *bdf, struct vfio_pci_device *dev)
+{
+	dev->fd = luo_retrieve(s, DEVICE_TOKEN);
+	CHECK(dev->fd >= 0, "retrieve the device: %s", strerror(-dev->fd));
+	snprintf(dev->bdf, sizeof(dev->bdf), "%s", bdf);
+	dev->iommufd = -1;
+}
+
 /*
  * The retrieved device binds to no iommufd but the one retrieved with it
  * (EPERM, nothing changed), and an iommufd knows no restored HWPT it did
@@ -627,10 +636,7 @@ static void restore_device(int lu, const char *bdf, const struct landed *l,
 	g.iommufd = luo_retrieve(s, IOMMUFD_TOKEN);
 	CHECK(g.iommufd >= 0, "retrieve the iommufd: %s",
 	      strerror(-g.iommufd));
-	g.dev.fd = luo_retrieve(s, DEVICE_TOKEN);
-	CHECK(g.dev.fd >= 0, "retrieve the device: %s", strerror(-g.dev.fd));
-	snprintf(g.dev.bdf, sizeof(g.dev.bdf), "%s", bdf);
-	g.dev.iommufd = -1;
+	retrieve_device(s, bdf, &g.dev);
 	cdev = open_cdev(bdf);
 	CHECK(cdev >= 0, "open the cdev after the retrieve: %s",
 	      strerror(-cdev));
@@ -1169,14 +1175,10 @@ static int vmm_resume(int lu, const char *name, const char *bdf, int how,
 			      strerror(-g->iommufd));
 			break;
 		case 'd':
-			g->dev.fd = luo_retrieve(s, DEVICE_TOKEN);
-			CHECK(g->dev.fd >= 0, "retrieve the device: %s",
-			      strerror(-g->dev.fd));
+			retrieve_device(s, bdf, &g->dev);
 			break;
 		}
 	}
-	snprintf(g->dev.bdf, sizeof(g->dev.bdf), "%s", bdf);
-	g->dev.iommufd = -1;
 	CHECK_RET(0, vfio_pci_device_bind(&g->dev, g->iommufd));
 	CHECK_RET(0, iommufd_hwpt_lu_restore(g->iommufd, HWPT_TOKEN, 0,
 					     restored));
@@ -1375,25 +1377,23 @@ static int vmm_demo(int stage)
 /*
  * A VMM resumes in a child and exits half-way: session, iommufd and device
  * retrieved, HWPT restored, device bound; every file closed, nothing
- * finished.  *@ids: the restored HWPT's ID and the device's.
+ * finished.  *@ids: the restored HWPT's ID and the device's.  Returns the
+ * session, retrieved again by this process from /dev/liveupdate, in *@lu.
  */
-static void vmm_exits_after_bind(const char *bdf, uint32_t ids[2])
+static int vmm_exits_after_bind(const char *bdf, uint32_t ids[2], int *lu)
 {
 	struct vfio_pci_device first = { };
-	int lu, s, fd, status, pipefd[2];
+	int s, fd, status, pipefd[2];
 	pid_t pid;
 
 	CHECK(!pipe(pipefd), "pipe: %s", strerror(errno));
 	pid = fork();
 	CHECK(pid >= 0, "fork: %s", strerror(errno));
 	if (!pid) {
-		lu = open_lu();
-		s = retrieve_vmm(lu);
+		s = retrieve_vmm(open_lu());
 		fd = luo_retrieve(s, IOMMUFD_TOKEN);
 		CHECK(fd >= 0, "retrieve the iommufd: %s", strerror(-fd));
-		first.fd = luo_retrieve(s, DEVICE_TOKEN);
-		CHECK(first.fd >= 0, "retrieve the device");
-		snprintf(first.bdf, sizeof(first.bdf), "%s", bdf);
+		retrieve_device(s, bdf, &first);
 		CHECK_RET(0, iommufd_hwpt_lu_restore(fd, HWPT_TOKEN, 0,
 						     &ids[0]));
 		CHECK_RET(0, vfio_pci_device_bind(&first, fd));
@@ -1410,6 +1410,11 @@ static void vmm_exits_after_bind(const char *bdf, uint32_t ids[2])
 	close(pipefd[0]);
 	CHECK(kmsg_has("it can be retrieved again"),
 	      "no log line for the session left unfinished");
+
+	*lu = open_lu();
+	s = luo_retrieve_session(*lu, SESSION);
+	CHECK(s >= 0, "retrieve the session again: %s", strerror(-s));
+	return s;
 }
 
 /*
@@ -1433,15 +1438,10 @@ static int device_vmm_exits(int stage)
 	if (stage == 1)
 		return device_dma_test(stage, false);
 	find_edu(0, false, bdf, sizeof(bdf));
-	vmm_exits_after_bind(bdf, ids);
+	s = vmm_exits_after_bind(bdf, ids, &lu);
 
 	/* The device file is still bound to the retrieved iommufd only */
-	lu = open_lu();
-	s = luo_retrieve_session(lu, SESSION);
-	CHECK(s >= 0, "retrieve the session again: %s", strerror(-s));
-	first.fd = luo_retrieve(s, DEVICE_TOKEN);
-	CHECK(first.fd >= 0, "retrieve the device again");
-	snprintf(first.bdf, sizeof(first.bdf), "%s", bdf);
+	retrieve_device(s, bdf, &first);
 	other = iommufd_open();
 	CHECK_RET(-EPERM, vfio_pci_device_bind(&first, other));
 	close(other);
@@ -1483,16 +1483,10 @@ static int device_reaper(int stage)
 	if (stage == 1)
 		return device_dma_test(stage, false);
 	find_edu(0, false, bdf, sizeof(bdf));
-	vmm_exits_after_bind(bdf, ids);
-
-	lu = open_lu();
-	s = luo_retrieve_session(lu, SESSION);
-	CHECK(s >= 0, "retrieve the session again: %s", strerror(-s));
+	s = vmm_exits_after_bind(bdf, ids, &lu);
 	iommufd = luo_retrieve(s, IOMMUFD_TOKEN);
 	CHECK(iommufd >= 0, "retrieve the iommufd: %s", strerror(-iommufd));
-	dev.fd = luo_retrieve(s, DEVICE_TOKEN);
-	CHECK(dev.fd >= 0, "retrieve the device: %s", strerror(-dev.fd));
-	snprintf(dev.bdf, sizeof(dev.bdf), "%s", bdf);
+	retrieve_device(s, bdf, &dev);
 	CHECK_RET(0, vfio_pci_device_bind(&dev, iommufd));
 	CHECK(dev.dev_id == ids[1], "the device was bound as %u, now as %u",
 	      ids[1], dev.dev_id);
