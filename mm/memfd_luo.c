@@ -232,6 +232,7 @@ enum {
 static const char * const memfd_luo_corrupt_names[] = {
 	"none", "index", "count", "huge", "added",
 };
+
 static struct liveupdate_test_knob memfd_luo_corrupt = {
 	.modes = memfd_luo_corrupt_names,
 	.nr_modes = ARRAY_SIZE(memfd_luo_corrupt_names),
