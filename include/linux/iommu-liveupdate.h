@@ -134,6 +134,7 @@ bool iommu_lu_owner_busy(u64 owner);
 int iommu_lu_claim_dma_owner(struct device *dev, void *owner,
 			     struct iommu_domain *domain,
 			     struct iommu_attach_handle *handle);
+bool iommu_lu_device_owned(struct device *dev);
 #else
 static inline bool iommu_lu_device_preserved(struct device *dev)
 {
@@ -141,6 +142,11 @@ static inline bool iommu_lu_device_preserved(struct device *dev)
 }
 
 static inline bool iommu_lu_device_incoming(struct device *dev)
+{
+	return false;
+}
+
+static inline bool iommu_lu_device_owned(struct device *dev)
 {
 	return false;
 }

@@ -38,7 +38,9 @@
  * to the iommufd retrieved from its session hands it over attached to its
  * restored HWPT (to any other iommufd: EPERM).  FINISH of a device never
  * retrieved frees its record; the device stays held until the next
- * kernel, which no longer preserves it.
+ * kernel, which no longer preserves it.  A device taken back and released
+ * (its file closed after FINISH: reset, no longer a bus master) is an
+ * ordinary device from then on, whatever driver binds to it next.
  */
 
 #define pr_fmt(fmt) "vfio-pci: live update: " fmt
@@ -182,11 +184,13 @@ static int vfio_pci_lu_freeze(struct liveupdate_file_op_args *args)
  *
  * Its cdev then refuses to open (EBUSY) until the device is retrieved from
  * its session, and it is never left idle in D3hot, where it could not go
- * on doing DMA.
+ * on doing DMA.  Only while the live update owns its IOMMU group: a device
+ * an iommufd took over and released since, then bound to vfio-pci again
+ * (by a reaper, say), is an ordinary one.
  */
 void vfio_pci_lu_probe(struct vfio_pci_core_device *vdev)
 {
-	if (!iommu_lu_device_incoming(&vdev->pdev->dev))
+	if (!iommu_lu_device_owned(&vdev->pdev->dev))
 		return;
 	vdev->vdev.lu_held = true;
 	vdev->vdev.lu_kept = true;
