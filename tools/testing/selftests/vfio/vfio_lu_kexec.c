@@ -54,11 +54,16 @@
  * device_moved_freeze: with the preserved device moved to another HWPT the
  *	reboot fails with EBUSY and changes nothing; moved back, it goes
  *	through.
+ * device_twice, device_four_vms, device_vmm_exits, device_reaper and
+ *	device_crash_steps: VMMs resuming after the kexec, carrying their
+ *	device on, exiting or killed half-way, and reapers taking their
+ *	sessions over; each is told where it is defined.
  * device_bench: the benchmarks of make bench (see there).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +107,7 @@
 #define AFTER_BOUND	(62 * MB + 0x20) /* there, the device bound */
 #define AFTER_REPLACE	(61 * MB + 0x30) /* there, on a new HWPT */
 #define AFTER_FINISH	(60 * MB + 0x40) /* there, the session finished */
+#define KILLED		(59 * MB + 0x50) /* there, as its VMM was killed */
 
 #define IOMMUFD_KNOB	"/sys/kernel/debug/iommufd_lu/corrupt"
 #define IOMMU_KNOB	"/sys/kernel/debug/iommu_lu/corrupt"
@@ -1193,8 +1199,8 @@ static int vmm_resume(int lu, const char *name, const char *bdf, int how,
 
 /*
  * The rest: the memfd retrieved, a new IOAS mapping it as before, a new
- * HWPT, the device replaced onto it, the restored HWPT destroyed; the
- * time it took in *@us.
+ * HWPT, the device replaced onto it, the restored HWPT destroyed (unless
+ * @restored is 0: it was already); the time it took in *@us.
  */
 static void vmm_rebuild(int s, struct guest *g, uint32_t restored, double *us)
 {
@@ -1208,7 +1214,8 @@ static void vmm_rebuild(int s, struct guest *g, uint32_t restored, double *us)
 	CHECK_RET(0, iommufd_hwpt_alloc(g->iommufd, g->dev.dev_id,
 					g->ioas_id, &g->hwpt_id));
 	CHECK_RET(0, vfio_pci_device_attach(&g->dev, g->hwpt_id));
-	CHECK_RET(0, iommufd_destroy(g->iommufd, restored));
+	if (restored)
+		CHECK_RET(0, iommufd_destroy(g->iommufd, restored));
 	*us = now_us() - t;
 }
 
@@ -1532,6 +1539,304 @@ static int device_reaper(int stage)
 	return 0;
 }
 
+/*
+ * A VMM's restore flow after the kexec, an action a letter: retrieve the
+ * session (s), its files in a vmm_retrieve_order (i, d, m), bind the
+ * device (b), restore the HWPT (r), retrieve the memfd (m, again if it was
+ * early), build a new IOAS and HWPT mapping it (h), attach the device to
+ * that HWPT (a, the replace), destroy the restored HWPT (x); FINISH would
+ * be next.  A buffer of VMM_FLOW_MAX holds one.
+ */
+#define VMM_FLOW_MAX	16
+
+static void vmm_flow(int how, char *flow)
+{
+	snprintf(flow, VMM_FLOW_MAX, "s%sbrmhax", vmm_retrieve_order[how]);
+}
+
+/* What a VMM killed half-way had done, for the reaper that follows it */
+struct killed {
+	char done[VMM_FLOW_MAX];	/* the actions it completed */
+	bool dma;	/* a DMA of its (to KILLED) was in flight as it died */
+	long pages;	/* IOMMU page-table pages it left allocated, net */
+	/* Before it started: nr_iommu_pages, MemTotal, free memory (kB) */
+	long pages_before, total_kb_before, free_kb_before;
+};
+
+static bool killed_did(const struct killed *k, char action)
+{
+	return strchr(k->done, action);
+}
+
+/* The first @steps actions of @flow, by a VMM of session @name of edu @bdf */
+static void vmm_act(int lu, const char *name, const char *bdf,
+		    const char *flow, unsigned int steps, struct guest *g)
+{
+	uint32_t restored;
+	int s = -1, fd;
+
+	for (; steps && *flow; flow++, steps--) {
+		switch (*flow) {
+		case 's':
+			s = luo_retrieve_session(lu, name);
+			CHECK(s >= 0, "retrieve session %s: %s", name,
+			      strerror(-s));
+			break;
+		case 'i':
+			g->iommufd = luo_retrieve(s, IOMMUFD_TOKEN);
+			CHECK(g->iommufd >= 0, "retrieve the iommufd: %s",
+			      strerror(-g->iommufd));
+			break;
+		case 'd':
+			retrieve_device(s, bdf, &g->dev);
+			break;
+		case 'm':
+			fd = luo_retrieve(s, MEMFD_TOKEN);
+			CHECK(fd >= 0, "retrieve the memfd: %s", strerror(-fd));
+			if (g->memfd >= 0)
+				close(g->memfd);
+			g->memfd = fd;
+			break;
+		case 'b':
+			CHECK_RET(0, vfio_pci_device_bind(&g->dev, g->iommufd));
+			break;
+		case 'r':
+			CHECK_RET(0, iommufd_hwpt_lu_restore(g->iommufd,
+							     HWPT_TOKEN, 0,
+							     &restored));
+			break;
+		case 'h':
+			CHECK_RET(0, iommufd_ioas_alloc(g->iommufd,
+							&g->ioas_id));
+			CHECK_RET(0, iommufd_map_file(g->iommufd, g->ioas_id,
+						      g->memfd, 0, DEV_SIZE,
+						      IOVA));
+			CHECK_RET(0, iommufd_hwpt_alloc(g->iommufd,
+							g->dev.dev_id,
+							g->ioas_id,
+							&g->hwpt_id));
+			break;
+		case 'a':
+			CHECK_RET(0, vfio_pci_device_attach(&g->dev,
+							    g->hwpt_id));
+			break;
+		case 'x':
+			CHECK_RET(0, iommufd_destroy(g->iommufd, restored));
+			break;
+		}
+	}
+}
+
+/*
+ * A VMM resuming session @name of edu @bdf, in a child that inherits @lu
+ * (/dev/liveupdate opens once at a time), killed (SIGKILL) after the first
+ * @steps actions of its flow (vmm_flow(@how)).  If its device was bound by
+ * then, a DMA it started (edu -> RAM, the edu's buffer still holding SRC's
+ * data, to KILLED) is in flight as it dies; unless its flow was complete:
+ * then its death finishes the session (below) and releases the device,
+ * which would cut the DMA short, maybe through a blocked domain.  What it
+ * had done, into *@k.
+ */
+static void vmm_killed(int lu, const char *name, const char *bdf, int how,
+		       unsigned int steps, struct killed *k)
+{
+	struct guest g = { .memfd = -1, .iommufd = -1 };
+	char flow[VMM_FLOW_MAX];
+	int status, pipefd[2];
+	long pages;
+	pid_t pid;
+
+	vmm_flow(how, flow);
+	CHECK(steps <= strlen(flow), "a flow of %zu actions, not %u",
+	      strlen(flow), steps);
+	memset(k, 0, sizeof(*k));
+	snprintf(k->done, sizeof(k->done), "%.*s", (int)steps, flow);
+	k->dma = killed_did(k, 'b') && !killed_did(k, 'x');
+	k->pages_before = iommu_pages();
+	k->total_kb_before = mem_kb("MemTotal:");
+	k->free_kb_before = free_kb();
+
+	CHECK(!pipe(pipefd), "pipe: %s", strerror(errno));
+	pid = fork();
+	CHECK(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		pages = iommu_pages();
+		vmm_act(lu, name, bdf, flow, steps, &g);
+		pages = iommu_pages() - pages;
+		CHECK(write(pipefd[1], &pages, sizeof(pages)) == sizeof(pages),
+		      "write to the pipe");
+		if (k->dma) {
+			CHECK_RET(0, vfio_pci_device_map_bar0(&g.dev));
+			CHECK_RET(0, vfio_dma_init(&g.dev));
+			CHECK_RET(0, edu_dma_start(&g.dev, IOVA + KILLED, COPY,
+						   true));
+		}
+		kill(getpid(), SIGKILL);
+		_exit(1);
+	}
+	close(pipefd[1]);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
+	      WTERMSIG(status) == SIGKILL,
+	      "the VMM of %s was not killed after '%s' (status %#x)", name,
+	      k->done, status);
+	CHECK(read(pipefd[0], &k->pages, sizeof(k->pages)) ==
+	      sizeof(k->pages), "the VMM of %s died before '%s'", name,
+	      k->done);
+	close(pipefd[0]);
+}
+
+/*
+ * A reaper takes session @name over after its VMM was killed (*@k): the
+ * session retrieved again, its iommufd and device, the device bound (again,
+ * if the VMM had), the DMA the VMM left in flight waited for; the restored
+ * HWPT by its token into *@restored, or 0 if the VMM had destroyed it
+ * (ENOENT).  Returns the session.
+ */
+static int reaper_take(int lu, const char *name, const char *bdf,
+		       const struct killed *k, struct guest *g,
+		       uint32_t *restored)
+{
+	int s = luo_retrieve_session(lu, name), ret;
+
+	CHECK(s >= 0, "retrieve session %s again: %s", name, strerror(-s));
+	g->iommufd = luo_retrieve(s, IOMMUFD_TOKEN);
+	CHECK(g->iommufd >= 0, "retrieve the iommufd again: %s",
+	      strerror(-g->iommufd));
+	retrieve_device(s, bdf, &g->dev);
+	CHECK_RET(0, vfio_pci_device_bind(&g->dev, g->iommufd));
+	CHECK_RET(0, vfio_pci_device_map_bar0(&g->dev));
+	CHECK_RET(0, edu_dma_wait(&g->dev, 5000));
+	CHECK_RET(0, vfio_dma_init(&g->dev));
+	ret = iommufd_hwpt_lu_restore(g->iommufd, HWPT_TOKEN, 0, restored);
+	CHECK(ret == (killed_did(k, 'x') ? -ENOENT : 0),
+	      "%s: the restore after '%s' returned %d", name, k->done, ret);
+	if (ret)
+		*restored = 0;
+	return s;
+}
+
+/* The copies that landed in the memory of a VMM killed as *@k says */
+static void killed_landed(const struct killed *k, struct landed *l)
+{
+	*l = (struct landed){ 2, { DST, IN_FLIGHT } };
+	if (k->dma)
+		l->dst[l->n++] = KILLED;
+}
+
+/*
+ * The reaper completes the restore of session @name, whose VMM was killed
+ * (*@k), as the VMM would have: the memfd, every byte, on a new HWPT, the
+ * restored one destroyed, a copy landing, the session finished.
+ */
+static void reaper_completes(int lu, const char *name, const char *bdf,
+			     const struct killed *k)
+{
+	struct guest g = { .size = DEV_SIZE };
+	struct landed l;
+	uint32_t restored;
+	int s = reaper_take(lu, name, bdf, k, &g, &restored);
+	double us;
+
+	killed_landed(k, &l);
+	vmm_rebuild(s, &g, restored, &us);
+	check_memory(g.memfd, 0, DEV_SIZE, &l, name);
+	guest_dma(&g, AFTER_REPLACE);
+	CHECK_RET(0, luo_finish(s));
+	vmm_close(&g);
+	close(s);
+}
+
+/*
+ * The reaper releases everything of session @name, whose VMM was killed
+ * (*@k): the device detached (blocked), the restored HWPT destroyed if the
+ * VMM had not, the session finished, the device closed (reset, no longer
+ * a bus master), the iommufd closed with whatever the VMM built in it;
+ * then the device binds to a DMA API driver.  If the VMM's DMA was in
+ * flight, the memfd is checked first (it landed).  What the flow held
+ * comes back: exactly the page-table pages the restored HWPT had and the
+ * VMM added, and the memfd's pages, free (and in MemTotal, if nobody had
+ * retrieved it: the session's FINISH frees it).
+ */
+static void reaper_releases(int lu, const char *name, const char *bdf,
+			    const struct killed *k)
+{
+	long pages = iommu_pages(), total_kb = mem_kb("MemTotal:");
+	long freed_kb = free_kb(), restored_pages;
+	struct guest g = { .size = DEV_SIZE };
+	uint32_t restored;
+	struct landed l;
+	uint16_t cmd;
+	int s;
+
+	restored_pages = killed_did(k, 'x') ? 0 :
+			 (long)kmsg_number("restored around its");
+	s = reaper_take(lu, name, bdf, k, &g, &restored);
+	if (k->dma) {
+		killed_landed(k, &l);
+		close(check_memfd(s, DEV_SIZE, &l));
+	}
+	CHECK_RET(0, vfio_pci_device_detach(&g.dev));
+	if (restored)
+		CHECK_RET(0, iommufd_destroy(g.iommufd, restored));
+	CHECK_RET(0, luo_finish(s));
+	vfio_pci_device_close(&g.dev);
+	close(g.iommufd);
+	close(s);
+
+	CHECK_RET(0, vfio_pci_read_command(bdf, &cmd));
+	CHECK(!(cmd & PCI_COMMAND_MASTER), "%s released is still a bus master",
+	      bdf);
+	pages -= iommu_pages();
+	CHECK(pages == restored_pages + k->pages,
+	      "%s: the release freed %ld page-table pages, not the %ld restored and %ld the VMM added",
+	      name, pages, restored_pages, k->pages);
+	total_kb = mem_kb("MemTotal:") - total_kb;
+	freed_kb = free_kb() - freed_kb;
+	CHECK(killed_did(k, 'm') || total_kb >= (long)(DEV_SIZE / 1024),
+	      "%s: MemTotal grew by %ld kB, not the %lu kB of the memfd",
+	      name, total_kb, DEV_SIZE / 1024);
+	CHECK(freed_kb >= (long)(DEV_SIZE / 1024) - 1024,
+	      "%s: free memory grew by %ld kB, not the %lu kB of the memfd",
+	      name, freed_kb, DEV_SIZE / 1024);
+	check_dma_api_bound(bdf);
+}
+
+/*
+ * A VMM killed after its flow was complete (*@k: the restored HWPT
+ * destroyed) left nothing to reap: nothing stopped its session from
+ * finishing, and a retrieved session whose fd is closed is finished, as
+ * upstream's LUO does.  Its files then went as any exiting VMM's do, so
+ * RETRIEVE_SESSION fails with ENOENT, the device is released (no longer a
+ * bus master; a DMA API driver binds to it), and everything the restore
+ * held is back since before the VMM started: the restored HWPT's
+ * page-table pages and what the VMM built, the memfd's pages.
+ */
+static void check_finished_by_death(int lu, const char *name,
+				    const char *bdf, const struct killed *k)
+{
+	long restored_pages = (long)kmsg_number("restored around its");
+	long pages, total_kb, freed_kb;
+	uint16_t cmd;
+
+	CHECK_RET(-ENOENT, luo_retrieve_session(lu, name));
+	CHECK_RET(0, vfio_pci_read_command(bdf, &cmd));
+	CHECK(!(cmd & PCI_COMMAND_MASTER), "%s released is still a bus master",
+	      bdf);
+	pages = k->pages_before - iommu_pages();
+	CHECK(pages == restored_pages,
+	      "%s: %ld page-table pages freed since its VMM started, not the %ld restored",
+	      name, pages, restored_pages);
+	total_kb = mem_kb("MemTotal:") - k->total_kb_before;
+	freed_kb = free_kb() - k->free_kb_before;
+	CHECK(total_kb >= (long)(DEV_SIZE / 1024),
+	      "%s: MemTotal grew by %ld kB, not the %lu kB of the memfd",
+	      name, total_kb, DEV_SIZE / 1024);
+	CHECK(freed_kb >= (long)(DEV_SIZE / 1024) - 1024,
+	      "%s: free memory grew by %ld kB, not the %lu kB of the memfd",
+	      name, freed_kb, DEV_SIZE / 1024);
+	check_dma_api_bound(bdf);
+}
+
 #define NR_VMS	4
 
 /*
@@ -1542,7 +1847,10 @@ static int device_reaper(int stage)
  * files in another order (with device-dma's and device-vmm-exits', every
  * order of the three; a memfd retrieved early is closed at once), and
  * checks each one's memory and DMA: no VM is disturbed by another's
- * restore, nor given another's domain.
+ * restore, nor given another's domain.  The VMM of vm1, second to resume,
+ * is killed half-way (its new HWPT built, the device not yet moved onto
+ * it; vmm_killed()): the two after it resume as if nothing happened, and
+ * a reaper releases vm1 at the end (reaper_releases()).
  */
 static int device_four_vms(int stage)
 {
@@ -1551,10 +1859,12 @@ static int device_four_vms(int stage)
 		VMM_MEMFD_DEVICE, VMM_DEVICE_MEMFD, VMM_DEVICE_IOMMUFD,
 		VMM_MEMFD_IOMMUFD,
 	};
+	const int killed_vm = 1, killed_after = 8;	/* "sdmibrmh" */
 	struct guest g[NR_VMS] = { };
 	uint32_t restored;
 	char bdf[16], name[8];
 	int lu = open_lu(), i, s;
+	struct killed k;
 	double us;
 
 	if (stage == 1) {
@@ -1579,6 +1889,13 @@ static int device_four_vms(int stage)
 
 		find_edu(order[i], false, bdf, sizeof(bdf));
 		snprintf(name, sizeof(name), "vm%d", order[i]);
+		if (order[i] == killed_vm) {
+			vmm_killed(lu, name, bdf, how[killed_vm], killed_after,
+				   &k);
+			say("%s (%s): its VMM killed after '%s'", name, bdf,
+			    k.done);
+			continue;
+		}
 		vm->size = DEV_SIZE;
 		s = vmm_resume(lu, name, bdf, how[order[i]], vm, &restored);
 		vmm_rebuild(s, vm, restored, &us);
@@ -1588,9 +1905,106 @@ static int device_four_vms(int stage)
 		close(s);
 		say("%s (%s) resumed, its memory and DMA checked", name, bdf);
 	}
+	find_edu(killed_vm, false, bdf, sizeof(bdf));
+	snprintf(name, sizeof(name), "vm%d", killed_vm);
+	reaper_releases(lu, name, bdf, &k);
+	say("%s released by a reaper; the other three ran on undisturbed",
+	    name);
 	for (i = 0; i < NR_VMS; i++)
-		vmm_close(&g[i]);
+		if (i != killed_vm)
+			vmm_close(&g[i]);
 	return 0;
+}
+
+#define CRASH_VMS	6
+#define CRASH_STEPS	9	/* vmm_flow(VMM_IOMMUFD_DEVICE): "sidbrmhax" */
+#define CRASH_CASES	(2 * CRASH_STEPS)
+#define CRASH_STAGES	(1 + CRASH_CASES / CRASH_VMS)
+
+/*
+ * Case @c of device_crash_steps, for the VM of session @name, edu @bdf:
+ * its VMM killed after step @c / 2 + 1 of its flow, then a reaper
+ * completes (@c even) or releases (@c odd) its restore; after the last
+ * step, its death finished the session; the last case is a VMM never
+ * killed, which resumes as if nothing had happened to the others.
+ */
+static void crash_case(int lu, unsigned int c, const char *name,
+		       const char *bdf)
+{
+	struct guest g = { .size = DEV_SIZE };
+	unsigned int step = c / 2 + 1;
+	uint32_t restored;
+	struct killed k;
+	double us;
+	int s;
+
+	if (c == CRASH_CASES - 1) {
+		s = vmm_resume(lu, name, bdf, VMM_IOMMUFD_DEVICE, &g,
+			       &restored);
+		vmm_rebuild(s, &g, restored, &us);
+		check_memory(g.memfd, 0, DEV_SIZE, &vmm_landed, name);
+		guest_dma(&g, AFTER_REPLACE);
+		CHECK_RET(0, luo_finish(s));
+		vmm_close(&g);
+		close(s);
+		say("%s: its VMM, never killed, resumed undisturbed", name);
+		return;
+	}
+	vmm_killed(lu, name, bdf, VMM_IOMMUFD_DEVICE, step, &k);
+	if (step == CRASH_STEPS) {
+		check_finished_by_death(lu, name, bdf, &k);
+		say("%s: its VMM killed after '%s': the session finished as it died, the device released",
+		    name, k.done);
+		return;
+	}
+	if (c % 2)
+		reaper_releases(lu, name, bdf, &k);
+	else
+		reaper_completes(lu, name, bdf, &k);
+	say("%s: its VMM killed after '%s'%s; a reaper %s", name, k.done,
+	    k.dma ? " with a DMA in flight" : "",
+	    c % 2 ? "released everything" : "completed the restore");
+}
+
+/*
+ * device_crash_steps: a VMM killed (SIGKILL) after each step of its
+ * restore flow (vmm_flow(): after RETRIEVE_SESSION, after each
+ * RETRIEVE_FD, the bind, the restore, the new HWPT built, the replace),
+ * and a reaper that takes its session over and either completes the
+ * restore or releases everything: both endings for every step.  Killed
+ * after the restored HWPT is destroyed (before FINISH), its death finishes
+ * the session.  Six VMs (edu devices, each with its memfd and iommufd in a
+ * session of its own) are preserved at each kexec, a DMA of each landing
+ * during it, and the next kernel runs six cases (crash_case()), one VM
+ * after the other; three kexecs run them all, the last case a VMM never
+ * killed.  A DMA a killed VMM left in flight lands through whichever
+ * domain its device was on; no fault.
+ */
+static int device_crash_steps(int stage)
+{
+	struct guest g[CRASH_VMS] = { };
+	int lu = open_lu(), i;
+	char bdf[16], name[8];
+
+	for (i = 0; stage > 1 && i < CRASH_VMS; i++) {
+		find_edu(i, false, bdf, sizeof(bdf));
+		snprintf(name, sizeof(name), "vm%d", i);
+		crash_case(lu, (stage - 2) * CRASH_VMS + i, name, bdf);
+	}
+	if (stage == CRASH_STAGES)
+		return 0;
+
+	for (i = 0; i < CRASH_VMS; i++) {
+		find_edu(i, false, bdf, sizeof(bdf));
+		snprintf(name, sizeof(name), "vm%d", i);
+		guest_up(&g[i], bdf, guest_memory(DEV_SIZE), DEV_SIZE);
+		preserve_device_in(lu, &g[i], name, NULL);
+	}
+	load_next_kernel();
+	for (i = 0; i < CRASH_VMS; i++)
+		CHECK_RET(0, vfio_dma_memcpy_start(&g[i].dev, IOVA + SRC,
+						   IOVA + IN_FLIGHT, COPY));
+	kexec_now(stage);
 }
 
 static const struct kexec_test tests[] = {
@@ -1604,6 +2018,7 @@ static const struct kexec_test tests[] = {
 	{ "device_four_vms", device_four_vms },
 	{ "device_vmm_exits", device_vmm_exits },
 	{ "device_reaper", device_reaper },
+	{ "device_crash_steps", device_crash_steps },
 	{ "device_blocked", device_blocked },
 	{ "device_corrupt_did", device_corrupt_did },
 	{ "device_corrupt_format", device_corrupt_format },
