@@ -410,31 +410,6 @@ int retry_retrieve(int stage)
 	return 0;
 }
 
-/* The value of @key= on the kernel command line, or "". */
-static const char *cmdline_arg(const char *key)
-{
-	static char line[4096], val[256];
-	char *p, *end;
-	FILE *f = fopen("/proc/cmdline", "r");
-
-	val[0] = '\0';
-	if (!f)
-		return val;
-	if (fgets(line, sizeof(line), f)) {
-		for (p = strstr(line, key); p; p = strstr(p + 1, key)) {
-			if ((p == line || p[-1] == ' ') && p[strlen(key)] == '=')
-				break;
-		}
-		if (p) {
-			p += strlen(key) + 1;
-			end = p + strcspn(p, " \n");
-			snprintf(val, sizeof(val), "%.*s", (int)(end - p), p);
-		}
-	}
-	fclose(f);
-	return val;
-}
-
 /*
  * After the previous kernel's sessions were refused (luo_corrupt.sh broke
  * them on purpose): /dev/liveupdate opens, RETRIEVE_SESSION fails with

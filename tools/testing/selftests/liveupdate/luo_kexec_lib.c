@@ -226,6 +226,31 @@ void preserve_filled(int s, size_t size, uint64_t seed, uint64_t token)
 	close(fd);
 }
 
+/* The value of @key= on the kernel command line, or "". */
+const char *cmdline_arg(const char *key)
+{
+	static char line[4096], val[256];
+	char *p, *end;
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	val[0] = '\0';
+	if (!f)
+		return val;
+	if (fgets(line, sizeof(line), f)) {
+		for (p = strstr(line, key); p; p = strstr(p + 1, key)) {
+			if ((p == line || p[-1] == ' ') && p[strlen(key)] == '=')
+				break;
+		}
+		if (p) {
+			p += strlen(key) + 1;
+			end = p + strcspn(p, " \n");
+			snprintf(val, sizeof(val), "%.*s", (int)(end - p), p);
+		}
+	}
+	fclose(f);
+	return val;
+}
+
 /* A field of /proc/meminfo ("MemFree:"), in kB, or -1 */
 long mem_kb(const char *field)
 {

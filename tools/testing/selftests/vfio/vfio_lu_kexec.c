@@ -54,15 +54,17 @@
  * device_moved_freeze: with the preserved device moved to another HWPT the
  *	reboot fails with EBUSY and changes nothing; moved back, it goes
  *	through.
- * device_twice, device_four_vms, device_vmm_exits, device_reaper and
- *	device_crash_steps: VMMs resuming after the kexec, carrying their
- *	device on, exiting or killed half-way, and reapers taking their
- *	sessions over; each is told where it is defined.
+ * device_twice, device_chain, device_four_vms, device_vmm_exits,
+ *	device_reaper and device_crash_steps: VMMs resuming after the kexec,
+ *	carrying their device on (through five kexecs in device_chain),
+ *	exiting or killed half-way, and reapers taking their sessions over;
+ *	each is told where it is defined.
  * device_bench: the benchmarks of make bench (see there).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1916,6 +1918,287 @@ static int device_four_vms(int stage)
 	return 0;
 }
 
+#define CHAIN_SIZE	(256 * MB)
+#define CHAIN_STAGES	6	/* five kexecs */
+
+/* Where kernel @k of the chain writes: by the CPU, by the device */
+static off_t chain_cpu(int k)
+{
+	return (k * 37 * MB) % (200 * MB) + k * PAGE;
+}
+
+static off_t chain_src(int k)
+{
+	return k * 11 * MB + 0x10 * k;
+}
+
+static off_t chain_dst(int k)
+{
+	return k * 13 * MB + 0x345 * k;
+}
+
+/* ...and where its copy in flight at the reboot lands */
+static off_t chain_in_flight(int k)
+{
+	return k * 17 * MB + 0x901 * k;
+}
+
+/*
+ * A hash (FNV-1a over 64-bit words) of the @size bytes of @memfd as they
+ * are once a copy of @len bytes from @src has landed at @dst: the bytes at
+ * @src are hashed at @dst, landed or not.
+ */
+static uint64_t chain_hash(int memfd, size_t size, off_t src, off_t dst,
+			   size_t len)
+{
+	static uint64_t buf[MB / 8];
+	static char copy[COPY];
+	uint64_t h = 0xcbf29ce484222325ULL;
+	off_t off, lo, hi;
+	size_t i;
+
+	CHECK(len <= COPY && pread(memfd, copy, len, src) == (ssize_t)len,
+	      "pread: %s", strerror(errno));
+	for (off = 0; off < (off_t)size; off += MB) {
+		CHECK(pread(memfd, buf, MB, off) == MB, "pread: %s",
+		      strerror(errno));
+		lo = dst > off ? dst : off;
+		hi = dst + (off_t)len < off + (off_t)MB ? dst + (off_t)len :
+							  off + (off_t)MB;
+		if (lo < hi)
+			memcpy((char *)buf + (lo - off), copy + (lo - dst),
+			       hi - lo);
+		for (i = 0; i < MB / 8; i++) {
+			h ^= buf[i];
+			h *= 0x100000001b3ULL;
+		}
+	}
+	return h;
+}
+
+/* What kernel @k of the chain handed on (lu_chain<k>=HASH,KB,PAGES,KB) */
+struct chain_link {
+	uint64_t hash;		/* of the guest memory, as it went */
+	long total_kb;		/* MemTotal once the guest was taken back */
+	long iommu_pages;	/* nr_iommu_pages then */
+	long free_kb;		/* free memory then */
+};
+
+static void chain_link(int k, struct chain_link *l)
+{
+	char key[16];
+
+	snprintf(key, sizeof(key), "lu_chain%d", k);
+	CHECK(sscanf(cmdline_arg(key), "%" SCNx64 ",%ld,%ld,%ld", &l->hash,
+		     &l->total_kb, &l->iommu_pages, &l->free_kb) == 4,
+	      "no %s= on the command line", key);
+}
+
+/*
+ * Kernel @k of the chain takes the guest back as a VMM does (restored
+ * HWPT, then the memfd on a new HWPT, the restored one destroyed, the
+ * session finished), and checks that its memory hashes as the previous
+ * kernel said it would; then the counters of *@l, measured.
+ */
+static void chain_resume(int lu, const char *bdf, int k, struct guest *g,
+			 struct chain_link *l)
+{
+	struct chain_link prev;
+	uint32_t restored;
+	double us;
+	int s = retrieve_vmm(lu);
+
+	g->size = CHAIN_SIZE;
+	g->iommufd = luo_retrieve(s, IOMMUFD_TOKEN);
+	CHECK(g->iommufd >= 0, "retrieve the iommufd: %s",
+	      strerror(-g->iommufd));
+	retrieve_device(s, bdf, &g->dev);
+	CHECK_RET(0, vfio_pci_device_bind(&g->dev, g->iommufd));
+	CHECK_RET(0, iommufd_hwpt_lu_restore(g->iommufd, HWPT_TOKEN, 0,
+					     &restored));
+	vmm_rebuild(s, g, restored, &us);
+	CHECK_RET(0, luo_finish(s));
+	close(s);
+	CHECK_RET(0, vfio_pci_device_map_bar0(&g->dev));
+	CHECK_RET(0, vfio_dma_init(&g->dev));
+
+	chain_link(k - 1, &prev);
+	l->hash = chain_hash(g->memfd, CHAIN_SIZE, 0, 0, 0);
+	CHECK(l->hash == prev.hash,
+	      "kernel %d: the guest memory hashes to %" PRIx64 ", kernel %d's to %" PRIx64 ": bytes lost",
+	      k, l->hash, k - 1, prev.hash);
+	l->total_kb = mem_kb("MemTotal:");
+	l->iommu_pages = iommu_pages();
+	l->free_kb = free_kb();
+}
+
+/* Kernel @k of the chain changes some guest memory: by the CPU, by DMA */
+static void chain_mutate(struct guest *g, int k)
+{
+	static char src[COPY], got[COPY];
+
+	fill(g->memfd, chain_cpu(k), MB, SEED + k);
+	CHECK_RET(0, vfio_dma_memcpy(&g->dev, IOVA + chain_src(k),
+				     IOVA + chain_dst(k), COPY));
+	CHECK(pread(g->memfd, src, COPY, chain_src(k)) == COPY &&
+	      pread(g->memfd, got, COPY, chain_dst(k)) == COPY, "pread: %s",
+	      strerror(errno));
+	CHECK(!memcmp(src, got, COPY), "kernel %d: the copy did not land", k);
+}
+
+#define CHAIN_TOTAL_SLACK_KB	8
+#define CHAIN_FREE_SLACK_KB	2048
+
+/*
+ * The counters after the guest was taken back, kernel by kernel, once
+ * the chain is done: what a live update leaks, it leaks every time, so
+ * four updates show it four times.  nr_iommu_pages must be the same in
+ * every kernel.  MemTotal must be within CHAIN_TOTAL_SLACK_KB of kernel
+ * 2's: the boot-time reservations of one kexec'd kernel and the next
+ * differ by a page or none, either way (one page leaked per update would
+ * be four by kernel 6).  Free memory, which slabs and per-CPU lists move
+ * by some 100 kB, must not drop by CHAIN_FREE_SLACK_KB from kernel 2's.
+ */
+static void chain_counters(const struct chain_link *last)
+{
+	struct chain_link first, l;
+	int k;
+
+	chain_link(2, &first);
+	for (k = 2; k <= CHAIN_STAGES; k++) {
+		if (k < CHAIN_STAGES)
+			chain_link(k, &l);
+		else
+			l = *last;
+		say("kernel %d: MemTotal %ld kB (%+ld kB from kernel 2), nr_iommu_pages %ld, free %ld kB (%+ld kB)",
+		    k, l.total_kb, l.total_kb - first.total_kb, l.iommu_pages,
+		    l.free_kb, l.free_kb - first.free_kb);
+		CHECK(labs(l.total_kb - first.total_kb) <= CHAIN_TOTAL_SLACK_KB,
+		      "kernel %d: MemTotal %ld kB, kernel 2's %ld kB",
+		      k, l.total_kb, first.total_kb);
+		CHECK(l.iommu_pages == first.iommu_pages,
+		      "kernel %d: nr_iommu_pages %ld, kernel 2's %ld",
+		      k, l.iommu_pages, first.iommu_pages);
+		CHECK(l.free_kb >= first.free_kb - CHAIN_FREE_SLACK_KB,
+		      "kernel %d: free memory %ld kB, kernel 2's %ld kB",
+		      k, l.free_kb, first.free_kb);
+	}
+}
+
+/*
+ * device_chain: five live updates in a row carry a 256 MiB guest and its
+ * device.  Every kernel takes the guest back (chain_resume(): every byte,
+ * by a hash the previous kernel passed on its command line), changes
+ * part of its memory by the CPU and by the device's DMA (chain_mutate()),
+ * preserves it again and reboots with a copy in flight, which the hash
+ * counts.  The last kernel compares the counters of kernels 2 to 6
+ * (chain_counters()); no fault.
+ */
+static int device_chain(int stage)
+{
+	struct guest g = { };
+	struct chain_link l = { };
+	char bdf[16], arg[128];
+	int lu = open_lu();
+
+	find_edu(0, false, bdf, sizeof(bdf));
+	if (stage == 1) {
+		guest_up(&g, bdf, guest_memory(CHAIN_SIZE), CHAIN_SIZE);
+	} else {
+		chain_resume(lu, bdf, stage, &g, &l);
+		if (stage == CHAIN_STAGES) {
+			chain_counters(&l);
+			vmm_close(&g);
+			say("five live updates: no byte lost, the counters steady");
+			return 0;
+		}
+	}
+	chain_mutate(&g, stage);
+	preserve_device(lu, &g, NULL);
+	l.hash = chain_hash(g.memfd, CHAIN_SIZE, SRC, chain_in_flight(stage),
+			    COPY);
+	snprintf(arg, sizeof(arg), "lu_chain%d=%" PRIx64 ",%ld,%ld,%ld", stage,
+		 l.hash, l.total_kb, l.iommu_pages, l.free_kb);
+	load_next_kernel_with(arg);
+	CHECK_RET(0, vfio_dma_memcpy_start(&g.dev, IOVA + SRC,
+					   IOVA + chain_in_flight(stage),
+					   COPY));
+	kexec_now(stage);
+}
+
+/*
+ * device_unretrieved: nobody takes the guest back, and the next kexec
+ * frees it all.  Stage 1 only kexecs, so that stage 2 is a kexec'd kernel
+ * carrying nothing: its MemTotal and nr_iommu_pages are the baseline,
+ * passed on the command line (lu_plain=KB,PAGES).  Stage 2 preserves a
+ * guest with a DMA in flight.  In stage 3 nobody retrieves anything: the
+ * device is held (its cdev EBUSY, a DMA API driver refused) and MemTotal
+ * lacks the memfd.  Stage 3 kexecs carrying nothing.  In stage 4 the
+ * counters are back to the baseline, exactly; the device has no driver,
+ * is no longer a bus master, and is blocked: made one again through
+ * sysfs, its DMA faults (1 fault); a DMA API driver binds to it, and so
+ * does vfio-pci, whose cdev opens.
+ */
+static int device_unretrieved(int stage)
+{
+	struct guest g = { };
+	long total_kb, pages;
+	char bdf[16], arg[64];
+	int lu, cdev;
+	uint16_t cmd;
+
+	if (stage == 1)
+		return NEXT_STAGE;
+	find_edu(0, false, bdf, sizeof(bdf));
+	if (stage == 2) {
+		snprintf(arg, sizeof(arg), "lu_plain=%ld,%ld",
+			 mem_kb("MemTotal:"), iommu_pages());
+		lu = open_lu();
+		guest_up(&g, bdf, guest_memory(DEV_SIZE), DEV_SIZE);
+		preserve_device(lu, &g, NULL);
+		load_next_kernel_with(arg);
+		CHECK_RET(0, vfio_dma_memcpy_start(&g.dev, IOVA + SRC,
+						   IOVA + IN_FLIGHT, COPY));
+		kexec_now(stage);
+	}
+
+	CHECK(sscanf(cmdline_arg("lu_plain"), "%ld,%ld", &total_kb, &pages) ==
+	      2, "no lu_plain= on the command line");
+	if (stage == 3) {
+		cdev = open_cdev(bdf);
+		CHECK(cdev == -EBUSY, "%s held for its session: its cdev opened (%d)",
+		      bdf, cdev);
+		check_dma_api_refused(bdf);
+		CHECK(mem_kb("MemTotal:") <= total_kb - (long)(DEV_SIZE / 1024),
+		      "MemTotal %ld kB with the memfd preserved, %ld kB without",
+		      mem_kb("MemTotal:"), total_kb);
+		say("nobody retrieves %s, its memfd or its iommufd", bdf);
+		return NEXT_STAGE;
+	}
+
+	CHECK(mem_kb("MemTotal:") == total_kb,
+	      "MemTotal %ld kB after the unretrieved session, %ld kB before it",
+	      mem_kb("MemTotal:"), total_kb);
+	CHECK(iommu_pages() == pages,
+	      "nr_iommu_pages %ld after the unretrieved session, %ld before it",
+	      iommu_pages(), pages);
+	check_driver(bdf, "");
+	CHECK_RET(0, vfio_pci_read_command(bdf, &cmd));
+	CHECK(!(cmd & PCI_COMMAND_MASTER),
+	      "%s unretrieved is still a bus master after the next kexec", bdf);
+	CHECK_RET(0, vfio_pci_write_command(bdf, cmd | PCI_COMMAND_MEMORY |
+					    PCI_COMMAND_MASTER));
+	blocked_dma(bdf, BLOCKED);
+	check_dma_api_bound(bdf);
+	CHECK_RET(0, vfio_pci_bind_vfio(bdf));
+	cdev = open_cdev(bdf);
+	CHECK(cdev >= 0, "%s: its cdev: %s", bdf, strerror(-cdev));
+	close(cdev);
+	say("the kexec after the unretrieved session freed it all; %s was blocked, then bound as any device",
+	    bdf);
+	return 0;
+}
+
 #define CRASH_VMS	6
 #define CRASH_STEPS	9	/* vmm_flow(VMM_IOMMUFD_DEVICE): "sidbrmhax" */
 #define CRASH_CASES	(2 * CRASH_STEPS)
@@ -2019,6 +2302,8 @@ static const struct kexec_test tests[] = {
 	{ "device_vmm_exits", device_vmm_exits },
 	{ "device_reaper", device_reaper },
 	{ "device_crash_steps", device_crash_steps },
+	{ "device_chain", device_chain },
+	{ "device_unretrieved", device_unretrieved },
 	{ "device_blocked", device_blocked },
 	{ "device_corrupt_did", device_corrupt_did },
 	{ "device_corrupt_format", device_corrupt_format },
