@@ -35,11 +35,19 @@
  */
 
 /* Make room for @cap folios in an empty @list. */
+/*
+ * The allocations of a preserve are sized by the memfd userspace gave: a
+ * failure is the caller's ENOMEM, not worth a warning in the log.
+ */
+#define MEMFD_LUO_GFP	(GFP_KERNEL | __GFP_NOWARN)
+
 static int memfd_luo_list_alloc(struct memfd_luo_list *list,
 				unsigned long cap)
 {
-	list->folios = kvmalloc_array(cap, sizeof(*list->folios), GFP_KERNEL);
-	list->recs = vmalloc(array_size(cap, sizeof(*list->recs)));
+	list->folios = kvmalloc_array(cap, sizeof(*list->folios),
+				      MEMFD_LUO_GFP);
+	list->recs = __vmalloc(array_size(cap, sizeof(*list->recs)),
+			       MEMFD_LUO_GFP);
 	if (!list->folios || !list->recs) {
 		kvfree(list->folios);
 		vfree(list->recs);
@@ -160,7 +168,7 @@ static int memfd_luo_fit(struct memfd_luo_list *list)
 	if (PAGE_ALIGN(size) == PAGE_ALIGN(array_size(list->cap,
 						      sizeof(*list->recs))))
 		return 0;
-	recs = vmalloc(size);
+	recs = __vmalloc(size, MEMFD_LUO_GFP);
 	if (!recs)
 		return -ENOMEM;
 	memcpy(recs, list->recs, size);
@@ -512,7 +520,7 @@ int memfd_luo_watch(struct memfd_luo_out *out, struct file *file)
 	size = struct_size(out->added, bits, BITS_TO_LONGS(pages));
 	if (size > INT_MAX)
 		return -EFBIG;
-	out->added = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	out->added = kvzalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!out->added)
 		return -ENOMEM;
 	out->added->nr_bits = pages;
