@@ -62,9 +62,9 @@
  * device_bench: the benchmarks of make bench (see there).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1986,12 +1986,14 @@ struct chain_link {
 
 static void chain_link(int k, struct chain_link *l)
 {
+	unsigned long long hash;
 	char key[16];
 
 	snprintf(key, sizeof(key), "lu_chain%d", k);
-	CHECK(sscanf(cmdline_arg(key), "%" SCNx64 ",%ld,%ld,%ld", &l->hash,
+	CHECK(sscanf(cmdline_arg(key), "%llx,%ld,%ld,%ld", &hash,
 		     &l->total_kb, &l->iommu_pages, &l->free_kb) == 4,
 	      "no %s= on the command line", key);
+	l->hash = hash;
 }
 
 /*
@@ -2025,8 +2027,9 @@ static void chain_resume(int lu, const char *bdf, int k, struct guest *g,
 	chain_link(k - 1, &prev);
 	l->hash = chain_hash(g->memfd, CHAIN_SIZE, 0, 0, 0);
 	CHECK(l->hash == prev.hash,
-	      "kernel %d: the guest memory hashes to %" PRIx64 ", kernel %d's to %" PRIx64 ": bytes lost",
-	      k, l->hash, k - 1, prev.hash);
+	      "kernel %d: the guest memory hashes to %llx, kernel %d's to %llx: bytes lost",
+	      k, (unsigned long long)l->hash, k - 1,
+	      (unsigned long long)prev.hash);
 	l->total_kb = mem_kb("MemTotal:");
 	l->iommu_pages = iommu_pages();
 	l->free_kb = free_kb();
@@ -2117,8 +2120,9 @@ static int device_chain(int stage)
 	preserve_device(lu, &g, NULL);
 	l.hash = chain_hash(g.memfd, CHAIN_SIZE, SRC, chain_in_flight(stage),
 			    COPY);
-	snprintf(arg, sizeof(arg), "lu_chain%d=%" PRIx64 ",%ld,%ld,%ld", stage,
-		 l.hash, l.total_kb, l.iommu_pages, l.free_kb);
+	snprintf(arg, sizeof(arg), "lu_chain%d=%llx,%ld,%ld,%ld", stage,
+		 (unsigned long long)l.hash, l.total_kb, l.iommu_pages,
+		 l.free_kb);
 	load_next_kernel_with(arg);
 	CHECK_RET(0, vfio_dma_memcpy_start(&g.dev, IOVA + SRC,
 					   IOVA + chain_in_flight(stage),
@@ -2197,6 +2201,423 @@ static int device_unretrieved(int stage)
 	say("the kexec after the unretrieved session freed it all; %s was blocked, then bound as any device",
 	    bdf);
 	return 0;
+}
+
+/*
+ * Fault injection (fail_nth, as tools/testing/selftests/iommu's
+ * iommufd_fail_nth): any allocation of the calling thread may be made to
+ * fail, slab or page, order 0 included, quietly.
+ */
+static void fault_injection_setup(void)
+{
+	static const char *const attrs[][2] = {
+		{ "failslab/ignore-gfp-wait", "N" },
+		{ "fail_page_alloc/ignore-gfp-wait", "N" },
+		{ "fail_page_alloc/ignore-gfp-highmem", "N" },
+		{ "fail_page_alloc/min-order", "0" },
+	};
+	char path[300];
+	struct dirent *d;
+	size_t i;
+	DIR *dir;
+
+	for (i = 0; i < ARRAY_SIZE(attrs); i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/%s",
+			 attrs[i][0]);
+		write_knob(path, attrs[i][1]);
+	}
+	/* Every fault attribute quiet, iommufd's own (IOMMUFD_TEST) too */
+	dir = opendir("/sys/kernel/debug");
+	CHECK(dir, "/sys/kernel/debug: %s", strerror(errno));
+	while ((d = readdir(dir))) {
+		if (strncmp(d->d_name, "fail", 4))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/%s/verbose",
+			 d->d_name);
+		if (!access(path, W_OK))
+			write_knob(path, "0");
+	}
+	closedir(dir);
+}
+
+/* This thread's fail-nth, kept open: opening it allocates */
+static int fail_nth_fd = -1;
+
+/*
+ * Arm it: the @n-th fault-injectable call of this thread from now on
+ * fails
+ */
+static void fail_nth_arm(unsigned int n)
+{
+	char val[16];
+	int len = snprintf(val, sizeof(val), "%u", n);
+
+	if (fail_nth_fd < 0)
+		fail_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	CHECK(fail_nth_fd >= 0, "fail-nth: %s", strerror(errno));
+	CHECK(pwrite(fail_nth_fd, val, len, 0) == len, "fail-nth: %s",
+	      strerror(errno));
+}
+
+/* Disarm it; whether the failure it was armed for was injected */
+static bool fail_nth_fired(void)
+{
+	char val[16] = "";
+	ssize_t n = pread(fail_nth_fd, val, sizeof(val) - 1, 0);
+
+	CHECK(pwrite(fail_nth_fd, "0", 1, 0) == 1, "fail-nth: %s",
+	      strerror(errno));
+	CHECK(n > 0, "fail-nth: %s", strerror(errno));
+	return atoi(val) == 0;
+}
+
+/*
+ * kmemleak (booted with kmemleak=on): forget what it suspects now, then,
+ * at the end, report what became unreferenced since (objects younger than
+ * its minimum age of 5 s are not reported: wait that long first)
+ */
+#define KMEMLEAK	"/sys/kernel/debug/kmemleak"
+
+static void kmemleak_start(void)
+{
+	write_knob(KMEMLEAK, "scan");
+	write_knob(KMEMLEAK, "clear");
+}
+
+static void kmemleak_check(const char *when)
+{
+	static char buf[4096];
+	ssize_t n;
+	int fd;
+
+	sleep(6);
+	write_knob(KMEMLEAK, "scan");
+	fd = open(KMEMLEAK, O_RDONLY);
+	CHECK(fd >= 0, "%s: %s", KMEMLEAK, strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	CHECK(n == 0, "kmemleak, %s:\n%.*s", when, (int)(n > 0 ? n : 0), buf);
+}
+
+/* What the fail_nth sweeps work on */
+struct fn_ctx {
+	struct guest g;
+	int lu, s;
+	uint32_t restored;
+};
+
+/* A step of the preserve or of the restore flow, swept by fail_nth */
+struct fn_step {
+	const char *name;
+	int (*run)(struct fn_ctx *c);		/* 0 or -errno */
+	/*
+	 * After a run that worked though a failure was injected (absorbed):
+	 * undo it, for the sweep to go on; NULL if the step, done, cannot
+	 * be run again (the sweep ends there)
+	 */
+	void (*undo)(struct fn_ctx *c);
+};
+
+/*
+ * Run @step with its n-th fault-injectable call failing, n = 1, 2, ...,
+ * until it runs through without reaching the n-th, which must work: every
+ * injected failure returns an errno, or is absorbed (the step worked; it
+ * is undone), and the step is retried after each.  Reports the failures
+ * injected, and how many returned an errno.
+ */
+static void fn_sweep(const struct fn_step *step, struct fn_ctx *c)
+{
+	unsigned int n, errs = 0;
+	bool fired;
+	int ret;
+
+	for (n = 1; n < 2000; n++) {
+		fail_nth_arm(n);
+		ret = step->run(c);
+		fired = fail_nth_fired();
+		if (!fired) {
+			CHECK(!ret, "%s, run without a failure: %s", step->name,
+			      strerror(-ret));
+			break;
+		}
+		CHECK(ret <= 0, "%s returned %d", step->name, ret);
+		if (ret) {
+			errs++;
+			continue;
+		}
+		if (!step->undo) {
+			n++;
+			break;
+		}
+		step->undo(c);
+	}
+	CHECK(n < 2000, "%s: still failing after %u failures", step->name, n);
+	say("fail_nth %s: %u failures injected, %u returned an errno, then it worked",
+	    step->name, n - 1, errs);
+}
+
+static int fn_ret(int ret)
+{
+	return ret < 0 ? ret : 0;
+}
+
+/* The preserve (stage 1): the session, its files, then the reboot */
+static int fn_create(struct fn_ctx *c)
+{
+	c->s = luo_create_session(c->lu, SESSION);
+	return fn_ret(c->s);
+}
+
+static void fn_close_session(struct fn_ctx *c)
+{
+	close(c->s);
+}
+
+static int fn_preserve_memfd(struct fn_ctx *c)
+{
+	return luo_preserve(c->s, c->g.memfd, MEMFD_TOKEN);
+}
+
+static int fn_preserve_iommufd(struct fn_ctx *c)
+{
+	return luo_preserve(c->s, c->g.iommufd, IOMMUFD_TOKEN);
+}
+
+static int fn_preserve_device(struct fn_ctx *c)
+{
+	return luo_preserve(c->s, c->g.dev.fd, DEVICE_TOKEN);
+}
+
+/* A new session, with the first @n files of the three preserved again */
+static void fn_renew(struct fn_ctx *c, int n)
+{
+	close(c->s);
+	CHECK_RET(0, fn_create(c));
+	if (n > 0)
+		CHECK_RET(0, fn_preserve_memfd(c));
+	if (n > 1)
+		CHECK_RET(0, fn_preserve_iommufd(c));
+}
+
+static void fn_unpreserve_memfd(struct fn_ctx *c)
+{
+	fn_renew(c, 0);
+}
+
+static void fn_unpreserve_iommufd(struct fn_ctx *c)
+{
+	fn_renew(c, 1);
+}
+
+static void fn_unpreserve_device(struct fn_ctx *c)
+{
+	fn_renew(c, 2);
+}
+
+/* Up to the freeze of a test file preserved last, which fails (EAGAIN) */
+static int fn_reboot(struct fn_ctx *c)
+{
+	if (reboot(LINUX_REBOOT_CMD_KEXEC) && errno == EAGAIN)
+		return 0;
+	return -errno;
+}
+
+static void fn_nothing(struct fn_ctx *c)
+{
+}
+
+/* The restore (stage 2), in the order a VMM goes */
+static int fn_retrieve_session(struct fn_ctx *c)
+{
+	c->s = luo_retrieve_session(c->lu, SESSION);
+	return fn_ret(c->s);
+}
+
+static int fn_retrieve_iommufd(struct fn_ctx *c)
+{
+	c->g.iommufd = luo_retrieve(c->s, IOMMUFD_TOKEN);
+	return fn_ret(c->g.iommufd);
+}
+
+static void fn_close_iommufd(struct fn_ctx *c)
+{
+	close(c->g.iommufd);
+}
+
+static int fn_retrieve_device(struct fn_ctx *c)
+{
+	c->g.dev.fd = luo_retrieve(c->s, DEVICE_TOKEN);
+	return fn_ret(c->g.dev.fd);
+}
+
+static void fn_close_device(struct fn_ctx *c)
+{
+	close(c->g.dev.fd);
+}
+
+static int fn_bind(struct fn_ctx *c)
+{
+	return vfio_pci_device_bind(&c->g.dev, c->g.iommufd);
+}
+
+static int fn_restore(struct fn_ctx *c)
+{
+	return iommufd_hwpt_lu_restore(c->g.iommufd, HWPT_TOKEN, 0,
+				       &c->restored);
+}
+
+static int fn_retrieve_memfd(struct fn_ctx *c)
+{
+	c->g.memfd = luo_retrieve(c->s, MEMFD_TOKEN);
+	return fn_ret(c->g.memfd);
+}
+
+static void fn_close_memfd(struct fn_ctx *c)
+{
+	close(c->g.memfd);
+}
+
+static int fn_ioas_alloc(struct fn_ctx *c)
+{
+	return iommufd_ioas_alloc(c->g.iommufd, &c->g.ioas_id);
+}
+
+static void fn_ioas_destroy(struct fn_ctx *c)
+{
+	CHECK_RET(0, iommufd_destroy(c->g.iommufd, c->g.ioas_id));
+}
+
+static int fn_map_file(struct fn_ctx *c)
+{
+	return iommufd_map_file(c->g.iommufd, c->g.ioas_id, c->g.memfd, 0,
+				DEV_SIZE, IOVA);
+}
+
+static void fn_unmap(struct fn_ctx *c)
+{
+	CHECK_RET(0, iommufd_unmap(c->g.iommufd, c->g.ioas_id, IOVA,
+				   DEV_SIZE));
+}
+
+static int fn_hwpt_alloc(struct fn_ctx *c)
+{
+	return iommufd_hwpt_alloc(c->g.iommufd, c->g.dev.dev_id, c->g.ioas_id,
+				  &c->g.hwpt_id);
+}
+
+static void fn_hwpt_destroy(struct fn_ctx *c)
+{
+	CHECK_RET(0, iommufd_destroy(c->g.iommufd, c->g.hwpt_id));
+}
+
+static int fn_replace(struct fn_ctx *c)
+{
+	return vfio_pci_device_attach(&c->g.dev, c->g.hwpt_id);
+}
+
+static int fn_destroy_restored(struct fn_ctx *c)
+{
+	return iommufd_destroy(c->g.iommufd, c->restored);
+}
+
+static int fn_finish(struct fn_ctx *c)
+{
+	return luo_finish(c->s);
+}
+
+static const struct fn_step fn_preserve_steps[] = {
+	{ "CREATE_SESSION", fn_create, fn_close_session },
+	{ "PRESERVE_FD(memfd)", fn_preserve_memfd, fn_unpreserve_memfd },
+	{ "PRESERVE_FD(iommufd)", fn_preserve_iommufd, fn_unpreserve_iommufd },
+	{ "PRESERVE_FD(device)", fn_preserve_device, fn_unpreserve_device },
+};
+
+static const struct fn_step fn_reboot_step = {
+	"reboot (freeze)", fn_reboot, fn_nothing
+};
+
+static const struct fn_step fn_restore_steps[] = {
+	{ "RETRIEVE_SESSION", fn_retrieve_session, fn_close_session },
+	{ "RETRIEVE_FD(iommufd)", fn_retrieve_iommufd, fn_close_iommufd },
+	{ "RETRIEVE_FD(device)", fn_retrieve_device, fn_close_device },
+	/* Restore first: it makes the HWPT, which the bind then finds */
+	{ "IOMMU_HWPT_LIVEUPDATE_RESTORE", fn_restore, NULL },
+	{ "VFIO_DEVICE_BIND_IOMMUFD", fn_bind, NULL },
+	{ "RETRIEVE_FD(memfd)", fn_retrieve_memfd, fn_close_memfd },
+	{ "IOMMU_IOAS_ALLOC", fn_ioas_alloc, fn_ioas_destroy },
+	{ "IOMMU_IOAS_MAP_FILE", fn_map_file, fn_unmap },
+	{ "IOMMU_HWPT_ALLOC", fn_hwpt_alloc, fn_hwpt_destroy },
+	{ "VFIO_DEVICE_ATTACH_IOMMUFD_PT (replace)", fn_replace, NULL },
+	{ "IOMMU_DESTROY (restored HWPT)", fn_destroy_restored, NULL },
+	{ "FINISH", fn_finish, NULL },
+};
+
+#define FN_STOP_TAG	0x77	/* the test file whose freeze fails */
+
+/*
+ * device_fail_nth (booted with kmemleak=on, and memory allocation
+ * profiling off as for iommufd-fail-nth): every allocation of the preserve
+ * and of the restore flow failed in turn (fn_sweep()), slab or page.
+ * Stage 1 sweeps CREATE_SESSION and PRESERVE_FD of memfd, iommufd and
+ * device, then the reboot: a session created last holds a LIVEUPDATE_TEST
+ * file whose freeze fails, so that each reboot fails, with the injected
+ * error or at that file (EAGAIN), after the VMM's files froze; each time
+ * everything is unfrozen, and a DMA lands.  Then kmemleak has nothing to
+ * report, and the reboot goes through.  Stage 2 sweeps every step of a
+ * VMM's restore; every byte and a DMA are checked, all is closed, and
+ * kmemleak has nothing to report.  No fault.
+ */
+static int device_fail_nth(int stage)
+{
+	struct fn_ctx c = { .g = { .size = DEV_SIZE } };
+	char bdf[16];
+	size_t i;
+	int stop, fd;
+
+	c.lu = open_lu();
+	find_edu(0, false, bdf, sizeof(bdf));
+	fault_injection_setup();
+	if (stage == 2) {
+		kmemleak_start();
+		snprintf(c.g.dev.bdf, sizeof(c.g.dev.bdf), "%s", bdf);
+		c.g.dev.iommufd = -1;
+		for (i = 0; i < ARRAY_SIZE(fn_restore_steps); i++)
+			fn_sweep(&fn_restore_steps[i], &c);
+		CHECK_RET(0, vfio_pci_device_map_bar0(&c.g.dev));
+		CHECK_RET(0, vfio_dma_init(&c.g.dev));
+		check_memory(c.g.memfd, 0, DEV_SIZE, &dma_landed,
+			     "the guest memory");
+		guest_dma(&c.g, AFTER_REPLACE);
+		close(c.s);
+		vmm_close(&c.g);
+		kmemleak_check("after the restore's sweeps, all closed");
+		return 0;
+	}
+
+	guest_up(&c.g, bdf, guest_memory(DEV_SIZE), DEV_SIZE);
+	CHECK_RET(0, iommufd_hwpt_lu_mark(c.g.iommufd, c.g.hwpt_id,
+					  HWPT_TOKEN));
+	kmemleak_start();
+	for (i = 0; i < ARRAY_SIZE(fn_preserve_steps); i++)
+		fn_sweep(&fn_preserve_steps[i], &c);
+
+	stop = luo_create_session(c.lu, "stop");
+	CHECK(stop >= 0, "create session stop: %s", strerror(-stop));
+	fd = luo_test_file(0, FN_STOP_TAG);
+	CHECK(fd >= 0, "test file: %s", strerror(-fd));
+	CHECK_RET(0, luo_preserve(stop, fd, 1));
+	close(fd);
+	CHECK_RET(0, luo_knob("fail_freeze", FN_STOP_TAG));
+	load_next_kernel();
+	fn_sweep(&fn_reboot_step, &c);
+	guest_dma(&c.g, DST);
+	CHECK_RET(0, luo_knob("fail_freeze", 0));
+	close(stop);
+	kmemleak_check("after the preserve's and the reboot's sweeps");
+
+	CHECK_RET(0, vfio_dma_memcpy_start(&c.g.dev, IOVA + SRC,
+					   IOVA + IN_FLIGHT, COPY));
+	kexec_now(stage);
 }
 
 #define CRASH_VMS	6
@@ -2304,6 +2725,7 @@ static const struct kexec_test tests[] = {
 	{ "device_crash_steps", device_crash_steps },
 	{ "device_chain", device_chain },
 	{ "device_unretrieved", device_unretrieved },
+	{ "device_fail_nth", device_fail_nth },
 	{ "device_blocked", device_blocked },
 	{ "device_corrupt_did", device_corrupt_did },
 	{ "device_corrupt_format", device_corrupt_format },
