@@ -14,9 +14,10 @@
  * Life of a preserved device.  PRESERVE_FD takes a device file opened
  * through the device's cdev (/dev/vfio/devices/vfioN) of a device bound
  * to vfio-pci; group and container files, and device files obtained from
- * a group, are refused with EOPNOTSUPP.  The device must be bound to an
- * iommufd preserved in the same session (else EXDEV) and attached to a
- * HWPT that iommufd carries (else EINVAL); the IOMMU core then keeps it
+ * a group, are refused with EOPNOTSUPP.  The file must be the one bound
+ * to an iommufd (another file of a bound device: EINVAL), that iommufd
+ * preserved in the same session (else EXDEV), and the device attached to
+ * a HWPT that iommufd carries (else EINVAL); the IOMMU core then keeps it
  * translating through that HWPT's domain across the reboot and the PCI
  * core leaves it and its bridges bus masters.  A record of one block
  * names the device (segment, requester ID) and the HWPT's token.
@@ -123,9 +124,15 @@ static int vfio_pci_lu_preserve(struct liveupdate_file_op_args *args)
 		goto out_free;
 	}
 
-	/* The binding to an iommufd holds still under the set's lock */
+	/*
+	 * The binding to an iommufd holds still under the set's lock.  It
+	 * must be this file's: another file of the device may be the bound
+	 * one, and its close (the session holds only this one) would free
+	 * the iommufd_device under the preserved record.
+	 */
 	mutex_lock(&vdev->vdev.dev_set->lock);
-	out->idev = vdev->vdev.iommufd_device;
+	out->idev = vfio_file_cdev_bound(args->file) ?
+		    vdev->vdev.iommufd_device : NULL;
 	if (out->idev)
 		rc = iommufd_device_lu_preserve(out->idev, args->session,
 						&token);

@@ -2,8 +2,9 @@
 /*
  * Preserving a vfio device file in a LUO session, in one kernel, with the
  * edu device under VT-d: only a device file opened through its cdev
- * (group and container files: EOPNOTSUPP), bound to an iommufd (else
- * EINVAL) preserved in the same session before it (else EXDEV), and
+ * (group and container files: EOPNOTSUPP), itself bound to an iommufd
+ * (else EINVAL, also for another file of a bound device) preserved in the
+ * same session before it (else EXDEV), and
  * attached to a HWPT that preserve carries (else EINVAL).  A refusal
  * changes nothing: the same file is preserved under the same token once
  * its cause is gone.
@@ -158,6 +159,33 @@ TEST_F(vfio_lu, unbound_device_is_einval)
 	ASSERT_EQ(0, open_device(self));
 	EXPECT_EQ(-EINVAL, luo_preserve(self->session, self->dev.fd,
 					DEVICE_TOKEN));
+}
+
+/*
+ * Only the file that was bound carries the binding: another file of the
+ * same device is not bound, though the device is: EINVAL.  The bound file
+ * closed afterwards (it unbinds the device) and the session then closed
+ * must not find the refused file's binding gone (a use after free once).
+ */
+TEST_F(vfio_lu, other_file_of_bound_device_is_einval)
+{
+	char path[64];
+	int other;
+
+	ASSERT_EQ(0, open_device(self));
+	ASSERT_EQ(0, bind_and_attach(self));
+	ASSERT_EQ(0, luo_preserve(self->session, self->memfd, MEMFD_TOKEN));
+	ASSERT_EQ(0, luo_preserve(self->session, self->iommufd,
+				  IOMMUFD_TOKEN));
+	ASSERT_EQ(0, vfio_pci_cdev_path(self->bdf, path, sizeof(path)));
+	other = open(path, O_RDWR);
+	ASSERT_LE(0, other);
+	EXPECT_EQ(-EINVAL, luo_preserve(self->session, other, DEVICE_TOKEN));
+	EXPECT_EQ(0, luo_preserve(self->session, self->dev.fd, DEVICE_TOKEN));
+	vfio_pci_device_close(&self->dev);
+	close(other);
+	close(self->session);
+	self->session = -1;
 }
 
 /* Its iommufd must be preserved first: EXDEV */
