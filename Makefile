@@ -38,12 +38,13 @@ KMAKE   = $(MAKE) -C $(TREE) ARCH=x86_64 O=$(1) \
 	  KBUILD_BUILD_HOST=qemu
 
 .PHONY: all kernel kernel-bench tests initrd check check-configs bench run \
-	series series-check deps clean distclean help
+	series series-check deps clean distclean help fuzz
 all: kernel
 
 help:
 	@echo "make run     build if needed, boot QEMU and show a live update"
 	@echo "make check   build and run every test (what .ci/run calls)"
+	@echo "make fuzz    the long fuzzing pass: a million random calls (luo_fuzz)"
 	@echo "make bench   benchmarks on a kernel without debugging options"
 	@echo "make kernel  build the debug kernel into build/bzImage"
 	@echo "make series  write the git format-patch series to build/series/"
@@ -201,7 +202,7 @@ define mkinitrd
 		echo "file /init $(TREE)/$(LU)/init.sh 0755 0 0"
 		echo "file /lu/lib.sh $(TREE)/$(LU)/lib.sh 0644 0 0"
 		echo "file /boot/bzImage $(1) 0644 0 0"
-		for p in lu_kexec luo_api luo_kexec; do
+		for p in lu_kexec luo_api luo_kexec luo_fuzz; do
 			echo "file /lu/bin/$$p $(T)/liveupdate/$$p 0755 0 0"
 		done
 		for p in iommufd iommufd_fail_nth iommufd_map_file iommufd_lu_mark \
@@ -266,6 +267,14 @@ check: $(B)/initrd.cpio
 		END { printf "\n%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0 || NR == 0) }' \
 		$(C)/summary.tsv || status=1
 	exit $$status
+
+# ---------------------------------------------------------------------------
+# fuzz: the long pass of luo_fuzz (tests/luo_fuzz_long), not part of check.
+# ---------------------------------------------------------------------------
+fuzz: $(B)/initrd.cpio
+	echo "  FUZZ    Linux $$(make -s -C $(TREE) kernelversion) + live update series: a million calls"
+	rm -rf $(B)/fuzz
+	.ci/check $(B)/bzImage $(B)/initrd.cpio $(B)/fuzz luo-fuzz-long
 
 # ---------------------------------------------------------------------------
 # run: the live update demo.  bench: figures on the kernel without debugging.
