@@ -161,7 +161,7 @@ kernel-bench: $(B)/bench/bzImage
 FORCE:
 
 clean:
-	rm -rf $(B)/obj $(B)/bzImage $(B)/bench $(B)/tests $(B)/check $(B)/series
+	rm -rf $(B)/obj $(B)/bzImage $(B)/bench $(B)/tests $(B)/check $(B)/fuzz $(B)/series
 
 distclean:
 	rm -rf $(B)
