@@ -424,9 +424,10 @@ static void load_next_kernel(void)
 /* The same, with @arg added to the next kernel's command line */
 static void load_next_kernel_with(const char *arg)
 {
-	char cmd[128];
+	char cmd[256];
 
-	snprintf(cmd, sizeof(cmd), "lu_kexec --load-only --append %s", arg);
+	CHECK(snprintf(cmd, sizeof(cmd), "lu_kexec --load-only --append %s",
+		       arg) < (int)sizeof(cmd), "%s: too long", arg);
 	CHECK(!system(cmd), "%s failed", cmd);
 }
 
@@ -478,6 +479,16 @@ static void check_master(const char *bdf)
 	CHECK_RET(0, vfio_pci_read_command(bdf, &cmd));
 	CHECK(cmd & PCI_COMMAND_MASTER,
 	      "%s is no longer a bus master (PCI_COMMAND %#x)", bdf, cmd);
+}
+
+/* A device released (reset): no longer a bus master */
+static void check_not_master(const char *bdf)
+{
+	uint16_t cmd;
+
+	CHECK_RET(0, vfio_pci_read_command(bdf, &cmd));
+	CHECK(!(cmd & PCI_COMMAND_MASTER), "%s released is still a bus master",
+	      bdf);
 }
 
 /* Edu @bdf driven through sysfs: its vfio file, if any, is not opened */
@@ -1472,6 +1483,27 @@ static int device_vmm_exits(int stage)
 }
 
 /*
+ * The memfd of session @name (DEV_SIZE) back to the page allocator since
+ * MemTotal was @total_kb and free memory @freed_kb: free memory grew by
+ * it, less 1 MiB of noise; MemTotal too, unless it had been retrieved (a
+ * retrieve counts the pages in MemTotal already).
+ */
+static void check_memfd_freed(const char *name, long total_kb, long freed_kb,
+			      bool retrieved)
+{
+	total_kb = mem_kb("MemTotal:") - total_kb;
+	freed_kb = free_kb() - freed_kb;
+	CHECK(retrieved || total_kb >= (long)(DEV_SIZE / 1024),
+	      "%s: MemTotal grew by %ld kB, not the %lu kB of the memfd",
+	      name, total_kb, DEV_SIZE / 1024);
+	CHECK(freed_kb >= (long)(DEV_SIZE / 1024) - 1024,
+	      "%s: free memory grew by %ld kB, not the %lu kB of the memfd",
+	      name, freed_kb, DEV_SIZE / 1024);
+	say("%s: memfd freed, MemTotal +%ld kB, free +%ld kB", name, total_kb,
+	    freed_kb);
+}
+
+/*
  * device_reaper: the VMM exits half-way as in device_vmm_exits, and a
  * reaper takes its session over to release everything instead of
  * resuming: the device detached (blocked), the restored HWPT destroyed
@@ -1486,7 +1518,6 @@ static int device_reaper(int stage)
 	uint32_t ids[2], restored;
 	long pages, total_kb, freed_kb;
 	int lu, s, iommufd;
-	uint16_t cmd;
 	char bdf[16];
 
 	if (stage == 1)
@@ -1518,21 +1549,12 @@ static int device_reaper(int stage)
 	      pages, kmsg_number("restored around its"));
 	CHECK_RET(0, luo_finish(s));
 	/* The memfd's pages back to the page allocator, and free */
-	total_kb = mem_kb("MemTotal:") - total_kb;
-	freed_kb = free_kb() - freed_kb;
-	CHECK(total_kb >= (long)(DEV_SIZE / 1024),
-	      "MemTotal grew by %ld kB, not the %lu kB of the memfd",
-	      total_kb, DEV_SIZE / 1024);
-	CHECK(freed_kb >= (long)(DEV_SIZE / 1024) - 1024,
-	      "free memory grew by %ld kB, not the %lu kB of the memfd",
-	      freed_kb, DEV_SIZE / 1024);
-	say("reaper: restored HWPT destroyed (%ld page-table pages), session finished: MemTotal +%ld kB, free +%ld kB",
-	    pages, total_kb, freed_kb);
+	check_memfd_freed(SESSION, total_kb, freed_kb, false);
+	say("reaper: restored HWPT destroyed (%ld page-table pages), session finished",
+	    pages);
 
 	vfio_pci_device_close(&dev);
-	CHECK_RET(0, vfio_pci_read_command(bdf, &cmd));
-	CHECK(!(cmd & PCI_COMMAND_MASTER), "%s released is still a bus master",
-	      bdf);
+	check_not_master(bdf);
 	close(iommufd);
 	close(s);
 	close(lu);
@@ -1767,7 +1789,6 @@ static void reaper_releases(int lu, const char *name, const char *bdf,
 	struct guest g = { .size = DEV_SIZE };
 	uint32_t restored;
 	struct landed l;
-	uint16_t cmd;
 	int s;
 
 	restored_pages = killed_did(k, 'x') ? 0 :
@@ -1785,21 +1806,12 @@ static void reaper_releases(int lu, const char *name, const char *bdf,
 	close(g.iommufd);
 	close(s);
 
-	CHECK_RET(0, vfio_pci_read_command(bdf, &cmd));
-	CHECK(!(cmd & PCI_COMMAND_MASTER), "%s released is still a bus master",
-	      bdf);
+	check_not_master(bdf);
 	pages -= iommu_pages();
 	CHECK(pages == restored_pages + k->pages,
 	      "%s: the release freed %ld page-table pages, not the %ld restored and %ld the VMM added",
 	      name, pages, restored_pages, k->pages);
-	total_kb = mem_kb("MemTotal:") - total_kb;
-	freed_kb = free_kb() - freed_kb;
-	CHECK(killed_did(k, 'm') || total_kb >= (long)(DEV_SIZE / 1024),
-	      "%s: MemTotal grew by %ld kB, not the %lu kB of the memfd",
-	      name, total_kb, DEV_SIZE / 1024);
-	CHECK(freed_kb >= (long)(DEV_SIZE / 1024) - 1024,
-	      "%s: free memory grew by %ld kB, not the %lu kB of the memfd",
-	      name, freed_kb, DEV_SIZE / 1024);
+	check_memfd_freed(name, total_kb, freed_kb, killed_did(k, 'm'));
 	check_dma_api_bound(bdf);
 }
 
@@ -1817,25 +1829,15 @@ static void check_finished_by_death(int lu, const char *name,
 				    const char *bdf, const struct killed *k)
 {
 	long restored_pages = (long)kmsg_number("restored around its");
-	long pages, total_kb, freed_kb;
-	uint16_t cmd;
+	long pages;
 
 	CHECK_RET(-ENOENT, luo_retrieve_session(lu, name));
-	CHECK_RET(0, vfio_pci_read_command(bdf, &cmd));
-	CHECK(!(cmd & PCI_COMMAND_MASTER), "%s released is still a bus master",
-	      bdf);
+	check_not_master(bdf);
 	pages = k->pages_before - iommu_pages();
 	CHECK(pages == restored_pages,
 	      "%s: %ld page-table pages freed since its VMM started, not the %ld restored",
 	      name, pages, restored_pages);
-	total_kb = mem_kb("MemTotal:") - k->total_kb_before;
-	freed_kb = free_kb() - k->free_kb_before;
-	CHECK(total_kb >= (long)(DEV_SIZE / 1024),
-	      "%s: MemTotal grew by %ld kB, not the %lu kB of the memfd",
-	      name, total_kb, DEV_SIZE / 1024);
-	CHECK(freed_kb >= (long)(DEV_SIZE / 1024) - 1024,
-	      "%s: free memory grew by %ld kB, not the %lu kB of the memfd",
-	      name, freed_kb, DEV_SIZE / 1024);
+	check_memfd_freed(name, k->total_kb_before, k->free_kb_before, false);
 	check_dma_api_bound(bdf);
 }
 
