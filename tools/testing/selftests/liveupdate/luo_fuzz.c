@@ -42,12 +42,13 @@
  * be left, and a session with a preserved memfd must work.
  *
  * Usage: luo_fuzz [-s SEED] [-n CALLS] [-t SECONDS] [-j THREADS] [-v]
- *	[-D] [-R]
+ *	[-D]
  * It stops at CALLS calls (default a million) or after SECONDS (default
  * 60), whichever comes first; 4 threads and a seed from the clock unless
- * told otherwise; -D leaves the vfio device alone, -v prints every call,
- * -R lets the closes that unbind the vfio device race IOMMU_HWPT_ALLOC
- * (see dev_lock: 6.12 then stalls for 60 s).  No call may take 30 s.  The
+ * told otherwise; -D leaves the vfio device alone, -v prints every call.
+ * No call may take 30 s: closes that unbind the vfio device race
+ * IOMMU_HWPT_ALLOC, whose wakeup 6.12 lost (a 60 s stall) until this
+ * series fixed it.  The
  * long pass, in the test VM:
  *	tools/testing/selftests/liveupdate/vmtest.sh -k build/bzImage \
  *		-i build/initrd.cpio -o build/fuzz -t luo_fuzz_long -s 1 \
@@ -247,18 +248,6 @@ static struct obj objs[MAX_OBJS];
 static struct pres pres[MAX_PRES];
 static pthread_mutex_t tbl = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-/*
- * IOMMU_HWPT_ALLOC takes the vfio device by ID, a short-term user of it;
- * the unbind of the device (at the release of its last vfio file: a close,
- * a session's close, the end of any call that held the file) then waits for
- * it in iommufd_object_remove().  In 6.12 that wait is uninterruptible and
- * iommufd_put_object() wakes only interruptible sleepers: the unbind sleeps
- * its full 60 s timeout, with the device set's lock held.  So HWPT_ALLOC,
- * and the VMM sequence that does one, run alone: every other operation
- * holds this for reading.  -R races them all the same.
- */
-static pthread_rwlock_t dev_lock;
-static bool race_unbind;
 static uint64_t next_uid = 1;
 static unsigned long close_epoch;	/* bumped before every close */
 static unsigned long id_epoch;		/* bumped when IDs may be freed */
@@ -266,6 +255,18 @@ static unsigned long destroys;		/* IOMMU_DESTROY calls under way */
 static int recent_closed[16];
 
 static uint64_t hist[NR_OPS][NR_ERRNO + 1];
+/*
+ * The IOASes (iommufd uid, IOAS ID) asked to map an address the process
+ * has not mapped, under tbl.  An IOAS without a domain pins nothing, so
+ * the map succeeds, and a domain built over it later (HWPT_ALLOC) fails
+ * with EFAULT.  Past MAX_BAD_MAPS every IOAS counts as one.
+ */
+#define MAX_BAD_MAPS	256
+static struct {
+	uint64_t uid;
+	uint32_t ioas;
+} bad_maps[MAX_BAD_MAPS];
+static unsigned int nr_bad_maps;
 static uint64_t nr_calls, nr_precise, nr_violations;
 static uint64_t max_calls = 1000000;
 static double max_seconds = 60;
@@ -357,6 +358,26 @@ static void note(enum call_op op, int err)
 		__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
 }
 
+/*
+ * The last calls of every thread, for the report of a violation (the
+ * threads race: what another did just before often explains it); -v
+ * prints every call instead.  Under log_lock.
+ */
+#define RECENT		48
+static char recent[RECENT][160];
+static unsigned int recent_next;
+
+static void print_recent(void)
+{
+	unsigned int i, n;
+
+	for (i = 0; i < RECENT; i++) {
+		n = (recent_next + i) % RECENT;
+		if (recent[n][0])
+			printf("#   %s\n", recent[n]);
+	}
+}
+
 static __printf(3, 4) void violation(struct thr *t, enum call_op op,
 				     const char *fmt, ...)
 {
@@ -371,22 +392,29 @@ static __printf(3, 4) void violation(struct thr *t, enum call_op op,
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
+	if (!verbose && n <= 5) {
+		printf("# the last calls, oldest first:\n");
+		print_recent();
+	}
 	fflush(stdout);
 	pthread_mutex_unlock(&log_lock);
 }
 
 static __printf(2, 3) void trace(struct thr *t, const char *fmt, ...)
 {
+	char *line;
 	va_list ap;
+	int len;
 
-	if (!verbose)
-		return;
 	pthread_mutex_lock(&log_lock);
-	printf("# [%d] ", t->id);
+	line = recent[recent_next];
+	recent_next = (recent_next + 1) % RECENT;
+	len = snprintf(line, sizeof(recent[0]), "[%d] ", t->id);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(line + len, sizeof(recent[0]) - len, fmt, ap);
 	va_end(ap);
-	printf("\n");
+	if (verbose)
+		printf("# %s\n", line);
 	pthread_mutex_unlock(&log_lock);
 }
 
@@ -1449,6 +1477,31 @@ static void op_destroy(struct thr *t)
 	__atomic_fetch_sub(&destroys, 1, __ATOMIC_SEQ_CST);
 }
 
+static void note_bad_map(uint64_t uid, uint32_t ioas)
+{
+	pthread_mutex_lock(&tbl);
+	if (nr_bad_maps < MAX_BAD_MAPS) {
+		bad_maps[nr_bad_maps].uid = uid;
+		bad_maps[nr_bad_maps].ioas = ioas;
+	}
+	if (nr_bad_maps <= MAX_BAD_MAPS)
+		nr_bad_maps++;
+	pthread_mutex_unlock(&tbl);
+}
+
+static bool bad_map(uint64_t uid, uint32_t ioas)
+{
+	bool bad = false;
+	unsigned int i;
+
+	pthread_mutex_lock(&tbl);
+	for (i = 0; i < nr_bad_maps && !bad; i++)
+		bad = i == MAX_BAD_MAPS ||
+		      (bad_maps[i].uid == uid && bad_maps[i].ioas == ioas);
+	pthread_mutex_unlock(&tbl);
+	return bad;
+}
+
 static int hwpt_alloc(struct thr *t, struct iref *ir, uint32_t dev_id,
 		      uint32_t pt_id, bool exact, uint32_t *id)
 {
@@ -1468,8 +1521,10 @@ static int hwpt_alloc(struct thr *t, struct iref *ir, uint32_t dev_id,
 	call_setup(t, &c, OP_HWPT_ALLOC, IOMMU_HWPT_ALLOC, &st, sizeof(st),
 		   offsetof(typeof(st), __reserved) + sizeof(st.__reserved),
 		   exact);
-	c.uptr = st.data_len && !st.data_uptr;
+	c.uptr = (st.data_len && !st.data_uptr) || bad_map(ir->r.uid, pt_id);
 	err = call_do(t, ir->r.fd, &c);
+	trace(t, "  dev %u pt %u flags %#x data type %u len %u", dev_id, pt_id,
+	      st.flags, st.data_type, st.data_len);
 	check(t, &c, ir->r.kind, still(&ir->r), err, NULL);
 	if (!err) {
 		*id = out_u32(&c, offsetof(typeof(st), out_hwpt_id));
@@ -1596,7 +1651,12 @@ static void op_map(struct thr *t)
 	call_setup(t, &c, OP_MAP, IOMMU_IOAS_MAP, &st, sizeof(st), sizeof(st),
 		   false);
 	c.uptr = true;
+	/* Noted before the call: a HWPT_ALLOC may race it */
+	if (st.user_va - (uintptr_t)scratch >= SCRATCH_SIZE)
+		note_bad_map(ir.r.uid, st.ioas_id);
 	err = call_do(t, ir.r.fd, &c);
+	trace(t, "  ioas %u va %#llx length %#llx", st.ioas_id,
+	      (unsigned long long)st.user_va, (unsigned long long)st.length);
 	check(t, &c, ir.r.kind, still(&ir.r), err, NULL);
 }
 
@@ -2345,7 +2405,6 @@ static void *worker(void *arg)
 	struct thr *t = arg;
 	int total = 0, i;
 	double t0, dt;
-	bool alone;
 	uint64_t r;
 
 	for (i = 0; i < NR_OPS; i++)
@@ -2354,16 +2413,9 @@ static void *worker(void *arg)
 		r = below(t, total);
 		for (i = 0; r >= (uint64_t)op_weight[i]; i++)
 			r -= op_weight[i];
-		alone = i == OP_HWPT_ALLOC || i == OP_VMM;
-		if (!race_unbind && alone)
-			pthread_rwlock_wrlock(&dev_lock);
-		else if (!race_unbind)
-			pthread_rwlock_rdlock(&dev_lock);
 		t0 = elapsed();
 		ops[i](t);
 		dt = elapsed() - t0;
-		if (!race_unbind)
-			pthread_rwlock_unlock(&dev_lock);
 		/* Nothing here may block for long */
 		if (dt >= 30)
 			violation(t, i, "took %.1f s (from %.1f s on)", dt, t0);
@@ -2553,16 +2605,14 @@ out_lu:
 
 static void print_usage(const char *prog)
 {
-	fprintf(stderr, "%s [-s SEED] [-n CALLS] [-t SECONDS] [-j THREADS] [-v] [-D] [-R]\n",
+	fprintf(stderr, "%s [-s SEED] [-n CALLS] [-t SECONDS] [-j THREADS] [-v] [-D]\n",
 		prog);
 	exit(KSFT_FAIL);
 }
 
 int main(int argc, char **argv)
 {
-	int writers_first = PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP;
 	struct rlimit rl = { NOFILE, NOFILE };
-	pthread_rwlockattr_t rwa;
 	uint64_t seed = 0;
 	bool no_vfio = false, seeded = false;
 	struct thr *thr;
@@ -2571,7 +2621,7 @@ int main(int argc, char **argv)
 	double took;
 	FILE *f;
 
-	while ((opt = getopt(argc, argv, "s:n:t:j:vDR")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:t:j:vD")) != -1) {
 		switch (opt) {
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
@@ -2591,9 +2641,6 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			no_vfio = true;
-			break;
-		case 'R':
-			race_unbind = true;
 			break;
 		default:
 			print_usage(argv[0]);
@@ -2648,10 +2695,6 @@ int main(int argc, char **argv)
 	if (scratch == MAP_FAILED || !thr)
 		ksft_exit_fail_msg("out of memory\n");
 
-	/* Writers first: the readers are always there */
-	pthread_rwlockattr_init(&rwa);
-	pthread_rwlockattr_setkind_np(&rwa, writers_first);
-	pthread_rwlock_init(&dev_lock, &rwa);
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	for (i = 0; i < nthreads; i++) {
 		thr[i].id = i;
