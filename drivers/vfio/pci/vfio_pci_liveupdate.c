@@ -34,7 +34,16 @@
  * or changes its translation.  vfio-pci binds to it without touching it,
  * and holds it for its session: opening its cdev fails with EBUSY.
  * RETRIEVE_FD returns a file of the device as opening its cdev would, not
- * bound to any iommufd yet, and lets the cdev open from then on.  Its
+ * bound to any iommufd yet, and lets the cdev open from then on.  It
+ * believes the record only as far as the IOMMU core's own agrees: a
+ * record that is malformed, names a device the IOMMU core did not keep,
+ * another HWPT, or a device already retrieved is refused with EINVAL and
+ * a log line, however often it is tried.  The device the IOMMU core kept
+ * then stays held, translating through its restored domain into memory
+ * that stays held, never passed through.  The rest of the session is
+ * retrieved and works, but the session cannot finish while that domain
+ * maps its memory; the next kexec, which no longer preserves the device,
+ * blocks it and frees it all.  Its
  * first open takes it as it is, a bus master, without a reset; binding it
  * to the iommufd retrieved from its session hands it over attached to its
  * restored HWPT (to any other iommufd: EPERM).  FINISH of a device never
@@ -46,6 +55,7 @@
 
 #define pr_fmt(fmt) "vfio-pci: live update: " fmt
 
+#include <linux/debugfs.h>
 #include <linux/iommu-liveupdate.h>
 #include <linux/iommufd.h>
 #include <linux/kexec_handover.h>
@@ -77,15 +87,82 @@ struct vfio_pci_lu_ser {
  * struct vfio_pci_lu_out - a device preserved in this kernel
  * @vdev: the device; the session holds its file
  * @idev: its binding to the preserved iommufd
+ * @hwpt_token: the token of the HWPT it must still be on at the freeze
  * @ser: its record, preserved with KHO
  */
 struct vfio_pci_lu_out {
 	struct vfio_pci_core_device *vdev;
 	struct iommufd_device *idev;
+	u64 hwpt_token;
 	struct vfio_pci_lu_ser *ser;
 };
 
 static struct pci_driver *vfio_pci_lu_driver;
+
+#ifdef CONFIG_LIVEUPDATE_TEST
+/*
+ * For the tests of malformed handover data (LIVEUPDATE_TEST): the debugfs
+ * file vfio_pci_lu/corrupt names how to break the record of the next
+ * device preserved, which the next kernel must refuse.  "reserved": its
+ * reserved field is set.  "device": it names 0000:00:00.0, a device the
+ * live update did not keep.  "token": it names a HWPT the device was not
+ * preserved on.
+ */
+enum {
+	VFIO_PCI_LU_CORRUPT_NONE,
+	VFIO_PCI_LU_CORRUPT_RESERVED,
+	VFIO_PCI_LU_CORRUPT_DEVICE,
+	VFIO_PCI_LU_CORRUPT_TOKEN,
+};
+
+static const char * const vfio_pci_lu_corrupt_names[] = {
+	"none", "reserved", "device", "token"
+};
+
+static struct liveupdate_test_knob vfio_pci_lu_corrupt = {
+	.modes = vfio_pci_lu_corrupt_names,
+	.nr_modes = ARRAY_SIZE(vfio_pci_lu_corrupt_names),
+};
+
+static struct dentry *vfio_pci_lu_debugfs;
+
+static void vfio_pci_lu_break(struct vfio_pci_lu_ser *ser)
+{
+	switch (vfio_pci_lu_corrupt.mode) {
+	case VFIO_PCI_LU_CORRUPT_RESERVED:
+		ser->reserved = 0xbad;
+		break;
+	case VFIO_PCI_LU_CORRUPT_DEVICE:
+		ser->segment = 0;
+		ser->rid = 0;
+		break;
+	case VFIO_PCI_LU_CORRUPT_TOKEN:
+		ser->hwpt_token ^= 1;
+		break;
+	default:
+		return;
+	}
+	pr_warn("test: record made malformed (%s)\n",
+		vfio_pci_lu_corrupt_names[vfio_pci_lu_corrupt.mode]);
+	vfio_pci_lu_corrupt.mode = VFIO_PCI_LU_CORRUPT_NONE;
+}
+
+static void vfio_pci_lu_debugfs_init(void)
+{
+	vfio_pci_lu_debugfs = debugfs_create_dir("vfio_pci_lu", NULL);
+	liveupdate_test_knob_create("corrupt", vfio_pci_lu_debugfs,
+				    &vfio_pci_lu_corrupt);
+}
+
+static void vfio_pci_lu_debugfs_exit(void)
+{
+	debugfs_remove_recursive(vfio_pci_lu_debugfs);
+}
+#else
+static void vfio_pci_lu_break(struct vfio_pci_lu_ser *ser) { }
+static void vfio_pci_lu_debugfs_init(void) { }
+static void vfio_pci_lu_debugfs_exit(void) { }
+#endif
 
 static bool vfio_pci_lu_can_preserve(struct liveupdate_file_handler *handler,
 				     struct file *file)
@@ -145,6 +222,8 @@ static int vfio_pci_lu_preserve(struct liveupdate_file_op_args *args)
 	out->ser->segment = pci_domain_nr(vdev->pdev->bus);
 	out->ser->rid = pci_dev_id(vdev->pdev);
 	out->ser->hwpt_token = token;
+	out->hwpt_token = token;
+	vfio_pci_lu_break(out->ser);
 	args->serialized_data = virt_to_phys(out->ser);
 	args->private_data = out;
 	return 0;
@@ -178,7 +257,7 @@ static int vfio_pci_lu_freeze(struct liveupdate_file_op_args *args)
 		pci_warn(vdev->pdev, "live update: its interrupts are enabled\n");
 		return -EBUSY;
 	}
-	if (iommufd_device_lu_check(out->idev, out->ser->hwpt_token)) {
+	if (iommufd_device_lu_check(out->idev, out->hwpt_token)) {
 		pci_warn(vdev->pdev, "live update: no longer on its preserved HWPT\n");
 		return -EBUSY;
 	}
@@ -206,10 +285,45 @@ void vfio_pci_lu_probe(struct vfio_pci_core_device *vdev)
 	pci_info(vdev->pdev, "live update: held for its session\n");
 }
 
+/*
+ * A file for @pdev, which @ser names, device_lock held (the driver cannot
+ * go meanwhile).  The record is believed only as far as the IOMMU core's
+ * own record agrees: the device must translate through the domain the
+ * IOMMU core restored for the HWPT @ser names, and be held for a session,
+ * not retrieved yet.  Otherwise the record is wrong (EINVAL): a
+ * device another session holds is never handed out.
+ */
+static struct file *vfio_pci_lu_open_locked(struct pci_dev *pdev,
+					    const struct vfio_pci_lu_ser *ser)
+{
+	struct vfio_pci_core_device *vdev;
+	struct file *file;
+	u64 owner, token;
+
+	if (iommu_lu_device_restored(&pdev->dev, &owner, &token) ||
+	    token != ser->hwpt_token) {
+		pci_err(pdev, "live update: the record names HWPT %#llx, which the IOMMU core did not keep it on\n",
+			ser->hwpt_token);
+		return ERR_PTR(-EINVAL);
+	}
+	if (pdev->driver != vfio_pci_lu_driver) {
+		pci_err(pdev, "live update: not bound to vfio-pci\n");
+		return ERR_PTR(-EBUSY);
+	}
+	vdev = dev_get_drvdata(&pdev->dev);
+	if (!READ_ONCE(vdev->vdev.lu_held)) {
+		pci_err(pdev, "live update: not held for a session\n");
+		return ERR_PTR(-EINVAL);
+	}
+	file = vfio_device_cdev_file(&vdev->vdev);
+	if (!IS_ERR(file))
+		WRITE_ONCE(vdev->vdev.lu_held, false);
+	return file;
+}
+
 /* A file for the device @ser names, bound to vfio-pci */
 static struct file *vfio_pci_lu_open(const struct vfio_pci_lu_ser *ser)
 {
-	struct vfio_pci_core_device *vdev;
 	struct pci_dev *pdev;
 	struct file *file;
 
@@ -219,17 +333,8 @@ static struct file *vfio_pci_lu_open(const struct vfio_pci_lu_ser *ser)
 		pr_err("%04x:%04x: no such device\n", ser->segment, ser->rid);
 		return ERR_PTR(-ENODEV);
 	}
-	/* The driver cannot go while its device is locked */
 	device_lock(&pdev->dev);
-	if (pdev->driver == vfio_pci_lu_driver) {
-		vdev = dev_get_drvdata(&pdev->dev);
-		file = vfio_device_cdev_file(&vdev->vdev);
-		if (!IS_ERR(file))
-			WRITE_ONCE(vdev->vdev.lu_held, false);
-	} else {
-		pci_err(pdev, "live update: not bound to vfio-pci\n");
-		file = ERR_PTR(-EBUSY);
-	}
+	file = vfio_pci_lu_open_locked(pdev, ser);
 	device_unlock(&pdev->dev);
 	pci_dev_put(pdev);
 	return file;
@@ -310,9 +415,12 @@ int vfio_pci_lu_init(struct pci_driver *driver)
 	if (rc)
 		return rc;
 	rc = liveupdate_register_flb(&vfio_pci_lu_handler, &iommu_lu_flb);
-	if (rc)
+	if (rc) {
 		liveupdate_unregister_file_handler(&vfio_pci_lu_handler);
-	return rc;
+		return rc;
+	}
+	vfio_pci_lu_debugfs_init();
+	return 0;
 }
 
 /**
@@ -322,6 +430,7 @@ void vfio_pci_lu_exit(void)
 {
 	if (!liveupdate_enabled())
 		return;
+	vfio_pci_lu_debugfs_exit();
 	liveupdate_unregister_flb(&vfio_pci_lu_handler, &iommu_lu_flb);
 	liveupdate_unregister_file_handler(&vfio_pci_lu_handler);
 }
