@@ -45,6 +45,13 @@
  * device_corrupt_unit: the same with the record naming another unit: the
  *	unit the device is on finds itself translating for nobody and blocks
  *	every device.
+ * device_corrupt_vfio: three edus, each in a session of its own, the
+ *	vfio-pci record of each made malformed another way (LIVEUPDATE_TEST
+ *	knob): each RETRIEVE_FD of a device fails with EINVAL and a log line;
+ *	the devices stay held, translating through their restored domains;
+ *	the memfds, and an iommufd, are retrieved and work; FINISH fails
+ *	with EBUSY while the restored domains map the sessions' memory; new
+ *	sessions work; the kexec after frees the devices.
  * device_iommu_off: the next kernel boots with intel_iommu=off; the unit
  *	stays translating through the preserved tables, the device's DMA
  *	lands in the memfd (untranslated, it would land elsewhere).
@@ -113,6 +120,7 @@
 
 #define IOMMUFD_KNOB	"/sys/kernel/debug/iommufd_lu/corrupt"
 #define IOMMU_KNOB	"/sys/kernel/debug/iommu_lu/corrupt"
+#define VFIO_KNOB	"/sys/kernel/debug/vfio_pci_lu/corrupt"
 
 /* The guest: a device bound to an iommufd, its HWPT mapping the memfd */
 struct guest {
@@ -989,6 +997,114 @@ static int device_corrupt_unit(int stage)
 {
 	return device_corrupt(stage, "unit",
 			      "with no preserved device named for it");
+}
+
+/* How device_corrupt_vfio breaks the vfio-pci record of each edu */
+static const struct {
+	const char *how;	/* the knob's mode */
+	const char *line;	/* the log line of the refusal, after the BDF */
+} vfio_corrupt[] = {
+	{ "reserved", "is malformed" },
+	{ "device", "0000:00:00.0: live update: the record names HWPT" },
+	{ "token", ": live update: the record names HWPT 0x4857505400000000," },
+};
+
+#define NR_CORRUPT	ARRAY_SIZE(vfio_corrupt)
+
+/*
+ * The vfio-pci record of each of three edus made malformed, another way
+ * for each (vfio_corrupt[]), with each edu in a session of its own.  In
+ * the next kernel nothing believes a record the IOMMU core's own does not
+ * back: each RETRIEVE_FD of a device fails with EINVAL and its log line,
+ * again on a second try, and nothing else is touched on its word.  A
+ * device refused stays as the IOMMU core kept it: held for its session
+ * (its cdev refuses to open), a bus master translating through its
+ * restored domain (a DMA lands in its memfd: neither passed through nor
+ * blocked).  The rest of each session works: the memfd comes back with
+ * every byte, and the second VMM's iommufd works, its restored HWPT found
+ * by its token; but that HWPT keeps the device and cannot be destroyed
+ * (EBUSY), and no session can finish (EBUSY) while a restored domain maps
+ * its memory.  The sessions stay with LUO; a new one works.  Stage 3,
+ * after a kexec that carried nothing: each edu is an ordinary device,
+ * with no driver and no longer a bus master, and vfio-pci's cdev opens.
+ */
+static int device_corrupt_vfio(int stage)
+{
+	static const struct landed landed = { 2, { DST, AFTER } };
+	struct guest g[NR_CORRUPT] = { };
+	char bdf[NR_CORRUPT][16], name[16], line[128];
+	int lu = open_lu(), s, memfd, fd, i;
+	struct vfio_pci_device raw;
+	uint32_t ioas, restored;
+
+	for (i = 0; i < (int)NR_CORRUPT; i++)
+		find_edu(i, false, bdf[i], sizeof(bdf[i]));
+	if (stage == 1) {
+		for (i = 0; i < (int)NR_CORRUPT; i++) {
+			snprintf(name, sizeof(name), "vm%d", i);
+			guest_up(&g[i], bdf[i], guest_memory(DEV_SIZE),
+				 DEV_SIZE);
+			write_knob(VFIO_KNOB, vfio_corrupt[i].how);
+			preserve_device_in(lu, &g[i], name, NULL);
+		}
+		load_next_kernel();
+		say("three edus preserved with malformed vfio-pci records");
+		kexec_now(stage);
+	}
+
+	if (stage == 3) {
+		for (i = 0; i < (int)NR_CORRUPT; i++) {
+			check_driver(bdf[i], "");
+			check_not_master(bdf[i]);
+			CHECK_RET(0, vfio_pci_bind_vfio(bdf[i]));
+			fd = open_cdev(bdf[i]);
+			CHECK(fd >= 0, "%s: its cdev: %s", bdf[i],
+			      strerror(-fd));
+			close(fd);
+		}
+		say("the kexec after the refusals freed the three edus");
+		return 0;
+	}
+
+	for (i = 0; i < (int)NR_CORRUPT; i++) {
+		snprintf(name, sizeof(name), "vm%d", i);
+		s = luo_retrieve_session(lu, name);
+		CHECK(s >= 0, "retrieve session %s: %s", name, strerror(-s));
+		CHECK_RET(-EINVAL, luo_retrieve(s, DEVICE_TOKEN));
+		CHECK_RET(-EINVAL, luo_retrieve(s, DEVICE_TOKEN));
+		snprintf(line, sizeof(line), "%s%s",
+			 i == 2 ? bdf[i] : "", vfio_corrupt[i].line);
+		CHECK(kmsg_has(line), "no '%s' in the kernel log", line);
+
+		CHECK_RET(-EBUSY, open_cdev(bdf[i]));
+		check_driver(bdf[i], "vfio-pci");
+		check_master(bdf[i]);
+		open_raw(&raw, bdf[i]);
+		CHECK_RET(0, vfio_dma_memcpy(&raw, IOVA + SRC, IOVA + AFTER,
+					     COPY));
+		vfio_pci_device_close(&raw);
+		memfd = check_memfd(s, DEV_SIZE, &landed);
+		close(memfd);
+
+		if (i == 1) {
+			fd = luo_retrieve(s, IOMMUFD_TOKEN);
+			CHECK(fd >= 0, "retrieve the iommufd: %s",
+			      strerror(-fd));
+			CHECK_RET(0, iommufd_ioas_alloc(fd, &ioas));
+			CHECK_RET(0, iommufd_hwpt_lu_restore(fd, HWPT_TOKEN, 0,
+							     &restored));
+			CHECK_RET(-EBUSY, iommufd_destroy(fd, restored));
+			close(fd);
+		}
+		CHECK_RET(-EBUSY, luo_finish(s));
+		close(s);
+		say("%s: record refused (%s), %s held and translating, the rest retrieved",
+		    name, vfio_corrupt[i].how, bdf[i]);
+	}
+	s = luo_create_session(lu, "after");
+	CHECK(s >= 0, "a new session after the refusals: %s", strerror(-s));
+	load_next_kernel();
+	kexec_now(stage);
 }
 
 /*
@@ -2732,6 +2848,7 @@ static const struct kexec_test tests[] = {
 	{ "device_corrupt_did", device_corrupt_did },
 	{ "device_corrupt_format", device_corrupt_format },
 	{ "device_corrupt_unit", device_corrupt_unit },
+	{ "device_corrupt_vfio", device_corrupt_vfio },
 	{ "device_iommu_off", device_iommu_off },
 	{ "device_irq_freeze", device_irq_freeze },
 	{ "device_moved_freeze", device_moved_freeze },
