@@ -178,7 +178,7 @@ tests: $(B)/bzImage
 	mkdir -p $(T)
 	for d in iommu liveupdate vfio; do
 		mkdir -p $(T)/$$d
-		if ! $(KSFT_ENV) $(MAKE) -C $(TREE)/tools/testing/selftests/$$d \
+		if ! $(KSFT_ENV) $(MAKE) -j$(JOBS) -C $(TREE)/tools/testing/selftests/$$d \
 				OUTPUT=$(T)/$$d > $(T)/$$d.log 2>&1; then
 			grep -E 'error|Error' $(T)/$$d.log | head -n 20 >&2 || true
 			echo "error: selftests/$$d failed to build (see $(T)/$$d.log)" >&2
