@@ -28,9 +28,10 @@ expect_faults() { echo "LU-FAULTS $1" > "$LU_RES"; }
 # counts from its "# Totals:" line, and return its exit code.
 ksft() {
 	local out=/tmp/ksft.$$ rc totals
-	"$@" > "$out" 2>&1
-	rc=$?
-	cat "$out"
+	# Streamed as it comes, so that a test that hangs shows how far it got
+	{ "$@" 2>&1; echo $? > "$out.rc"; } | tee "$out"
+	rc=$(cat "$out.rc")
+	rm -f "$out.rc"
 	totals=$(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\) xfail:\([0-9]*\) xpass:\([0-9]*\) skip:\([0-9]*\) error:\([0-9]*\).*/\1 \2 \3 \4 \5 \6/p' "$out")
 	if [ -z "$totals" ]; then
 		echo "lu: $1 printed no '# Totals:' line"

@@ -220,6 +220,9 @@ struct thr {
 	char *arena;
 	unsigned long uniq;
 	pthread_t pt;
+	pid_t tid;
+	int op;			/* __atomic: the op under way, or -1 */
+	int64_t since_ms;	/* __atomic: since when */
 };
 
 /* One ioctl's argument as laid out in the arena */
@@ -256,8 +259,8 @@ static int recent_closed[16];
 
 static uint64_t hist[NR_OPS][NR_ERRNO + 1];
 /*
- * The IOASes (iommufd uid, IOAS ID) asked to map an address the process
- * has not mapped, under tbl.  An IOAS without a domain pins nothing, so
+ * The IOASes (iommufd uid, IOAS ID) asked to map a range the process has
+ * not mapped all of, under tbl.  An IOAS without a domain pins nothing, so
  * the map succeeds, and a domain built over it later (HWPT_ALLOC) fails
  * with EFAULT.  Past MAX_BAD_MAPS every IOAS counts as one.
  */
@@ -354,6 +357,9 @@ static void note(enum call_op op, int err)
 		err = NR_ERRNO;
 	__atomic_fetch_add(&hist[op][err], 1, __ATOMIC_RELAXED);
 	n = __atomic_add_fetch(&nr_calls, 1, __ATOMIC_RELAXED);
+	if (!(n % 100000))
+		printf("# %llu calls in %.0f s\n", (unsigned long long)n,
+		       elapsed());
 	if (n >= max_calls || (!(n & 63) && elapsed() >= max_seconds))
 		__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
 }
@@ -1630,6 +1636,7 @@ static void op_map(struct thr *t)
 	struct iommu_ioas_map st = { .size = sizeof(st) };
 	struct iref ir;
 	struct call c;
+	uint64_t off;
 	int err, idx;
 
 	if (!pick_iommufd(t, &ir))
@@ -1651,8 +1658,13 @@ static void op_map(struct thr *t)
 	call_setup(t, &c, OP_MAP, IOMMU_IOAS_MAP, &st, sizeof(st), sizeof(st),
 		   false);
 	c.uptr = true;
-	/* Noted before the call: a HWPT_ALLOC may race it */
-	if (st.user_va - (uintptr_t)scratch >= SCRATCH_SIZE)
+	/*
+	 * Noted before the call, which a HWPT_ALLOC may race, and whatever
+	 * it returns: an IOAS_MAP that fails to write its IOVA back (EFAULT)
+	 * keeps its mapping
+	 */
+	off = st.user_va - (uintptr_t)scratch;
+	if (off >= SCRATCH_SIZE || st.length > SCRATCH_SIZE - off)
 		note_bad_map(ir.r.uid, st.ioas_id);
 	err = call_do(t, ir.r.fd, &c);
 	trace(t, "  ioas %u va %#llx length %#llx", st.ioas_id,
@@ -2400,6 +2412,76 @@ static void trace_slow(struct thr *t, enum call_op op, double dt, double t0)
 	pthread_mutex_unlock(&log_lock);
 }
 
+/* Print the kernel stack of thread @tid (CONFIG_STACKTRACE) */
+static void print_stack(pid_t tid)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		printf("#     %s", line);
+	fclose(f);
+}
+
+#define STUCK_S		60
+
+/*
+ * A call that never returns is reported only by a watchdog: every 5 s it
+ * looks for an op under way for STUCK_S seconds, and then prints that op,
+ * the last calls and the kernel stack of every thread, and ends the
+ * process (the harness would only see a hang).  It runs until the
+ * process exits.
+ */
+static void *watchdog(void *arg)
+{
+	struct thr *thr = arg;
+	int64_t now, since;
+	int i, op;
+
+	for (;;) {
+		sleep(5);
+		now = (int64_t)(elapsed() * 1000);
+		for (i = 0; thr[i].id >= 0; i++) {
+			op = __atomic_load_n(&thr[i].op, __ATOMIC_ACQUIRE);
+			since = __atomic_load_n(&thr[i].since_ms,
+						__ATOMIC_RELAXED);
+			if (op >= 0 && now - since >= STUCK_S * 1000)
+				break;
+		}
+		if (thr[i].id < 0)
+			continue;
+		/* Not waiting: the stuck thread may hold it */
+		pthread_mutex_trylock(&log_lock);
+		printf("# STUCK: thread %d in %s for %.0f s; the last calls:\n",
+		       thr[i].id, op_names[op], (now - since) / 1000.0);
+		print_recent();
+		for (i = 0; thr[i].id >= 0; i++) {
+			printf("#   thread %d (tid %d), kernel stack:\n",
+			       thr[i].id, thr[i].tid);
+			print_stack(thr[i].tid);
+		}
+		fflush(stdout);
+		ksft_exit_fail_msg("a call did not return in %d s\n", STUCK_S);
+	}
+	return NULL;
+}
+
+static void op_begin(struct thr *t, int op)
+{
+	__atomic_store_n(&t->since_ms, (int64_t)(elapsed() * 1000),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&t->op, op, __ATOMIC_RELEASE);
+}
+
+static void op_end(struct thr *t)
+{
+	__atomic_store_n(&t->op, -1, __ATOMIC_RELEASE);
+}
+
 static void *worker(void *arg)
 {
 	struct thr *t = arg;
@@ -2407,6 +2489,7 @@ static void *worker(void *arg)
 	double t0, dt;
 	uint64_t r;
 
+	t->tid = gettid();
 	for (i = 0; i < NR_OPS; i++)
 		total += op_weight[i];
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
@@ -2414,7 +2497,9 @@ static void *worker(void *arg)
 		for (i = 0; r >= (uint64_t)op_weight[i]; i++)
 			r -= op_weight[i];
 		t0 = elapsed();
+		op_begin(t, i);
 		ops[i](t);
+		op_end(t);
 		dt = elapsed() - t0;
 		/* Nothing here may block for long */
 		if (dt >= 30)
@@ -2616,6 +2701,7 @@ int main(int argc, char **argv)
 	uint64_t seed = 0;
 	bool no_vfio = false, seeded = false;
 	struct thr *thr;
+	pthread_t wd;
 	int nthreads = 4, i, opt, lu, bad;
 	long left;
 	double took;
@@ -2691,11 +2777,20 @@ int main(int argc, char **argv)
 
 	scratch = mmap(NULL, SCRATCH_SIZE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	thr = calloc(nthreads, sizeof(*thr));
+	/* The workers, then the main thread's end, then an id of -1 */
+	thr = calloc(nthreads + 2, sizeof(*thr));
 	if (scratch == MAP_FAILED || !thr)
 		ksft_exit_fail_msg("out of memory\n");
 
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
+	thr[nthreads].id = nthreads;
+	thr[nthreads].tid = gettid();
+	thr[nthreads].op = -1;
+	thr[nthreads + 1].id = -1;
+	for (i = 0; i < nthreads; i++)
+		thr[i].op = -1;
+	if (pthread_create(&wd, NULL, watchdog, thr))
+		ksft_exit_fail_msg("pthread_create\n");
 	for (i = 0; i < nthreads; i++) {
 		thr[i].id = i;
 		thr[i].rng = seed * 0x100000001b3ULL + i;
@@ -2710,6 +2805,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < nthreads; i++)
 		pthread_join(thr[i].pt, NULL);
 	took = elapsed();
+	/* The closes at the end are watched too, as the main thread's */
+	op_begin(&thr[nthreads], OP_CLOSE);
 
 	print_histogram();
 	ksft_print_msg("%llu calls in %.1f s (%.0f calls/s), %llu checked precisely\n",
