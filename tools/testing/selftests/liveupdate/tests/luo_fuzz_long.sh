@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The long fuzzing pass (luo_fuzz, "make fuzz", about half an hour under
+# The long fuzzing pass (luo_fuzz, "make fuzz", about 15 minutes under
 # TCG): a million calls, as in tests/luo_fuzz, from four threads, with a
 # new seed each run, printed (lu_fuzz_seed=N on the kernel command line
 # takes N; the calls are the same again only with one thread, -j 1).
