@@ -262,7 +262,7 @@ static uint64_t hist[NR_OPS][NR_ERRNO + 1];
  * The IOASes (iommufd uid, IOAS ID) asked to map a range the process has
  * not mapped all of, under tbl.  An IOAS without a domain pins nothing, so
  * the map succeeds, and a domain built over it later (HWPT_ALLOC) fails
- * with EFAULT.  Past MAX_BAD_MAPS every IOAS counts as one.
+ * with EFAULT.  Once the table is full, every IOAS counts as one.
  */
 #define MAX_BAD_MAPS	256
 static struct {
@@ -270,6 +270,7 @@ static struct {
 	uint32_t ioas;
 } bad_maps[MAX_BAD_MAPS];
 static unsigned int nr_bad_maps;
+static bool bad_maps_full;
 static uint64_t nr_calls, nr_precise, nr_violations;
 static uint64_t max_calls = 1000000;
 static double max_seconds = 60;
@@ -1488,22 +1489,22 @@ static void note_bad_map(uint64_t uid, uint32_t ioas)
 	pthread_mutex_lock(&tbl);
 	if (nr_bad_maps < MAX_BAD_MAPS) {
 		bad_maps[nr_bad_maps].uid = uid;
-		bad_maps[nr_bad_maps].ioas = ioas;
+		bad_maps[nr_bad_maps++].ioas = ioas;
+	} else {
+		bad_maps_full = true;
 	}
-	if (nr_bad_maps <= MAX_BAD_MAPS)
-		nr_bad_maps++;
 	pthread_mutex_unlock(&tbl);
 }
 
 static bool bad_map(uint64_t uid, uint32_t ioas)
 {
-	bool bad = false;
 	unsigned int i;
+	bool bad;
 
 	pthread_mutex_lock(&tbl);
+	bad = bad_maps_full;
 	for (i = 0; i < nr_bad_maps && !bad; i++)
-		bad = i == MAX_BAD_MAPS ||
-		      (bad_maps[i].uid == uid && bad_maps[i].ioas == ioas);
+		bad = bad_maps[i].uid == uid && bad_maps[i].ioas == ioas;
 	pthread_mutex_unlock(&tbl);
 	return bad;
 }

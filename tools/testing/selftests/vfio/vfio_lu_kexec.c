@@ -539,6 +539,17 @@ static int open_cdev(const char *bdf)
 	return fd < 0 ? -errno : fd;
 }
 
+/* An ordinary device again: vfio-pci binds to @bdf and its cdev opens */
+static void check_cdev_opens(const char *bdf)
+{
+	int fd;
+
+	CHECK_RET(0, vfio_pci_bind_vfio(bdf));
+	fd = open_cdev(bdf);
+	CHECK(fd >= 0, "%s: its cdev: %s", bdf, strerror(-fd));
+	close(fd);
+}
+
 /*
  * IOMMU page-table pages in use (nr_iommu_pages of /proc/vmstat), the
  * per-CPU counts folded in first
@@ -1009,14 +1020,18 @@ static int device_corrupt_unit(int stage)
 /* How device_corrupt_vfio breaks the vfio-pci record of each edu */
 static const struct {
 	const char *how;	/* the knob's mode */
-	const char *line;	/* the log line of the refusal, after the BDF */
+	const char *line;	/* the log line of the refusal */
+	bool on_edu;		/* that line follows the edu's BDF */
+	bool iommufd;		/* the VMM also retrieves its iommufd */
 } vfio_corrupt[] = {
 	{ "reserved", "is malformed" },
-	{ "device", "0000:00:00.0: live update: the record names HWPT" },
-	{ "token", ": live update: the record names HWPT 0x4857505400000000," },
+	{ "device", "0000:00:00.0: live update: the record names HWPT", false,
+	  true },
+	{ "token", ": live update: the record names HWPT 0x4857505400000000,",
+	  true },
 };
 
-#define NR_CORRUPT	ARRAY_SIZE(vfio_corrupt)
+enum { NR_CORRUPT = ARRAY_SIZE(vfio_corrupt) };
 
 /*
  * The vfio-pci record of each of three edus made malformed, another way
@@ -1028,10 +1043,10 @@ static const struct {
  * (its cdev refuses to open), a bus master translating through its
  * restored domain (a DMA lands in its memfd: neither passed through nor
  * blocked).  The rest of each session works: the memfd comes back with
- * every byte, and the second VMM's iommufd works, its restored HWPT found
- * by its token; but that HWPT keeps the device and cannot be destroyed
- * (EBUSY), and no session can finish (EBUSY) while a restored domain maps
- * its memory.  The sessions stay with LUO; a new one works.  Stage 3,
+ * every byte, and an iommufd (retrieved by one VMM) works, its restored
+ * HWPT found by its token; but that HWPT keeps the device and cannot be
+ * destroyed (EBUSY), and no session can finish (EBUSY) while a restored
+ * domain maps its memory.  The sessions stay with LUO; a new one works.  Stage 3,
  * after a kexec that carried nothing: each edu is an ordinary device,
  * with no driver and no longer a bus master, and vfio-pci's cdev opens.
  */
@@ -1044,10 +1059,10 @@ static int device_corrupt_vfio(int stage)
 	struct vfio_pci_device raw;
 	uint32_t ioas, restored;
 
-	for (i = 0; i < (int)NR_CORRUPT; i++)
+	for (i = 0; i < NR_CORRUPT; i++)
 		find_edu(i, false, bdf[i], sizeof(bdf[i]));
 	if (stage == 1) {
-		for (i = 0; i < (int)NR_CORRUPT; i++) {
+		for (i = 0; i < NR_CORRUPT; i++) {
 			snprintf(name, sizeof(name), "vm%d", i);
 			guest_up(&g[i], bdf[i], guest_memory(DEV_SIZE),
 				 DEV_SIZE);
@@ -1060,27 +1075,24 @@ static int device_corrupt_vfio(int stage)
 	}
 
 	if (stage == 3) {
-		for (i = 0; i < (int)NR_CORRUPT; i++) {
+		for (i = 0; i < NR_CORRUPT; i++) {
 			check_driver(bdf[i], "");
 			check_not_master(bdf[i]);
-			CHECK_RET(0, vfio_pci_bind_vfio(bdf[i]));
-			fd = open_cdev(bdf[i]);
-			CHECK(fd >= 0, "%s: its cdev: %s", bdf[i],
-			      strerror(-fd));
-			close(fd);
+			check_cdev_opens(bdf[i]);
 		}
 		say("the kexec after the refusals freed the three edus");
 		return 0;
 	}
 
-	for (i = 0; i < (int)NR_CORRUPT; i++) {
+	for (i = 0; i < NR_CORRUPT; i++) {
 		snprintf(name, sizeof(name), "vm%d", i);
 		s = luo_retrieve_session(lu, name);
 		CHECK(s >= 0, "retrieve session %s: %s", name, strerror(-s));
 		CHECK_RET(-EINVAL, luo_retrieve(s, DEVICE_TOKEN));
 		CHECK_RET(-EINVAL, luo_retrieve(s, DEVICE_TOKEN));
 		snprintf(line, sizeof(line), "%s%s",
-			 i == 2 ? bdf[i] : "", vfio_corrupt[i].line);
+			 vfio_corrupt[i].on_edu ? bdf[i] : "",
+			 vfio_corrupt[i].line);
 		CHECK(kmsg_has(line), "no '%s' in the kernel log", line);
 
 		CHECK_RET(-EBUSY, open_cdev(bdf[i]));
@@ -1093,7 +1105,7 @@ static int device_corrupt_vfio(int stage)
 		memfd = check_memfd(s, DEV_SIZE, &landed);
 		close(memfd);
 
-		if (i == 1) {
+		if (vfio_corrupt[i].iommufd) {
 			fd = luo_retrieve(s, IOMMUFD_TOKEN);
 			CHECK(fd >= 0, "retrieve the iommufd: %s",
 			      strerror(-fd));
@@ -2318,10 +2330,7 @@ static int device_unretrieved(int stage)
 					    PCI_COMMAND_MASTER));
 	blocked_dma(bdf, BLOCKED);
 	check_dma_api_bound(bdf);
-	CHECK_RET(0, vfio_pci_bind_vfio(bdf));
-	cdev = open_cdev(bdf);
-	CHECK(cdev >= 0, "%s: its cdev: %s", bdf, strerror(-cdev));
-	close(cdev);
+	check_cdev_opens(bdf);
 	say("the kexec after the unretrieved session freed it all; %s was blocked, then bound as any device",
 	    bdf);
 	return 0;
