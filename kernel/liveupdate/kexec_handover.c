@@ -763,6 +763,8 @@ early_param("kho_debug_fail", kho_parse_debug_fail);
  * "reserve") is to fail: kho_debug_fail=STEP makes the second one fail,
  * or the first if there is only one.  "scratch": @nth is the depth of a
  * scratch request plus one, and requests that are not halves fail.
+ * "scale": asked with @nth 1 for each share of the early reservations
+ * that scratch is tried at (kho_scratch_try()).
  */
 static bool __init kho_debug_fail(const char *step, unsigned long nth)
 {
@@ -1383,8 +1385,7 @@ static int __init __kho_scratch_add(phys_addr_t size, phys_addr_t start,
 	       __kho_scratch_add(size - half, start, end, nid, depth + 1);
 
 out_nomem:
-	pr_warn("cannot set %pa bytes of scratch aside, KHO disabled\n",
-		&size);
+	pr_warn("cannot set %pa bytes of scratch aside\n", &size);
 	return -ENOMEM;
 }
 
@@ -1394,8 +1395,11 @@ static int __init kho_scratch_add(phys_addr_t size, phys_addr_t start,
 	return __kho_scratch_add(size, start, end, nid, 0);
 }
 
-/* The areas: per node, or as kho_scratch=L,G,N says. */
-static int __init kho_scratch_add_all(void)
+/*
+ * The areas: per node at @scale percent of its early reservations, or as
+ * kho_scratch=L,G,N says.
+ */
+static int __init kho_scratch_add_all(unsigned int scale)
 {
 	const phys_addr_t limit = (phys_addr_t)ARCH_LOW_ADDRESS_LIMIT + 1;
 	int nid, err = 0;
@@ -1414,27 +1418,75 @@ static int __init kho_scratch_add_all(void)
 		}
 		return err;
 	}
-	kho_reserved_sizes();
 	for (nid = 0; nid < MAX_NUMNODES && !err; nid++) {
 		err = kho_scratch_add(div_u64((u64)kho_scratch_want[nid][0] *
-					      kho_scratch_scale, 100),
+					      scale, 100),
 				      0, limit, nid);
 		if (!err)
 			err = kho_scratch_add(div_u64((u64)kho_scratch_want[nid][1] *
-						      kho_scratch_scale, 100),
+						      scale, 100),
 					      limit, MEMBLOCK_ALLOC_ACCESSIBLE, nid);
 	}
 	return err;
 }
 
-/* Cold boot: set the scratch areas aside. */
+/*
+ * The least scratch a cold boot falls back to when the machine has no room
+ * for kho_scratch=N%, in percent of the early reservations.  A kernel
+ * kexec'd with a handover allocates more than this one reserved early from
+ * scratch alone: its image, initrd and memory map as this one, and the
+ * kexec segments besides (the debug kernel with 2 GiB: 413 MiB against
+ * 379 MiB).  At 100% that kernel hangs before its console is up; at 125%
+ * it boots.  Half of the default's headroom is kept; with less, KHO is
+ * disabled instead.
+ */
+#define KHO_SCRATCH_MIN_SCALE	150
+
+/*
+ * The next share to try after @scale percent did not fit: an eighth less,
+ * and KHO_SCRATCH_MIN_SCALE last; 0 when there is nothing left to try.
+ */
+static unsigned int __init kho_scratch_fallback(unsigned int scale)
+{
+	if (scale <= KHO_SCRATCH_MIN_SCALE)
+		return 0;
+	return max(scale - scale / 8, KHO_SCRATCH_MIN_SCALE);
+}
+
+/* kho_debug_fail=scale: no share but the last one has room. */
+static int __init kho_scratch_try(unsigned int scale)
+{
+	if (kho_debug_fail("scale", 1) && !kho_scratch_size[0] &&
+	    kho_scratch_fallback(scale))
+		return -ENOMEM;
+	return kho_scratch_add_all(scale);
+}
+
+/*
+ * Cold boot: set the scratch areas aside.  Explicit kho_scratch=L,G,N
+ * sizes are set aside as given or not at all.  A percentage that the
+ * machine has no room for (a small machine whose early reservations a
+ * debugging kernel inflates, a kernel image that KASLR put in the middle
+ * of the free memory) falls back to smaller shares, down to
+ * KHO_SCRATCH_MIN_SCALE, with a log line: KHO with less headroom is
+ * better than no KHO.
+ */
 static void __init kho_reserve_scratch(void)
 {
-	unsigned int i;
+	unsigned int scale = kho_scratch_scale, next, i;
 
-	if (kho_scratch_add_all()) {
+	if (!kho_scratch_size[0])
+		kho_reserved_sizes();
+	while (kho_scratch_try(scale)) {
 		kho_scratch_drop(0);
-		return;
+		next = kho_scratch_size[0] ? 0 : kho_scratch_fallback(scale);
+		if (!next) {
+			pr_warn("no room for the scratch areas, KHO disabled\n");
+			return;
+		}
+		pr_warn("no room for scratch at %u%% of the early reservations, trying %u%%\n",
+			scale, next);
+		scale = next;
 	}
 	/* The areas go to the page allocator, as movable-only memory. */
 	for (i = 0; i < kho_nr_scratch; i++) {
