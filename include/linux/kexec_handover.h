@@ -67,6 +67,8 @@ bool is_kho_boot(void);
 
 int kho_preserve_folio(struct folio *folio);
 int kho_unpreserve_folio(struct folio *folio);
+int kho_preserve_folios(struct folio **folios, unsigned long nr);
+int kho_unpreserve_folios(struct folio **folios, unsigned long nr);
 int kho_preserve_pages(struct page *page, unsigned long nr_pages);
 int kho_unpreserve_pages(struct page *page, unsigned long nr_pages);
 struct folio *kho_restore_folio(phys_addr_t phys);
@@ -101,6 +103,16 @@ static inline bool is_kho_boot(void) { return false; }
 
 static inline int kho_preserve_folio(struct folio *folio) { return -EOPNOTSUPP; }
 static inline int kho_unpreserve_folio(struct folio *folio) { return -EOPNOTSUPP; }
+static inline int kho_preserve_folios(struct folio **folios, unsigned long nr)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_unpreserve_folios(struct folio **folios, unsigned long nr)
+{
+	return -EOPNOTSUPP;
+}
+
 static inline int kho_preserve_pages(struct page *page, unsigned long nr_pages)
 {
 	return -EOPNOTSUPP;

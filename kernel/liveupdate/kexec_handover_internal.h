@@ -89,11 +89,31 @@ struct kho_track {
 	unsigned long nr_meta_pages;
 };
 
+/**
+ * struct kho_track_batch - changes to a tracker under one lock
+ * @track: the tracker, locked for the batch
+ * @bitmap: the bitmap chunk used last, or NULL
+ * @chunk: its index
+ * @order: its order
+ */
+struct kho_track_batch {
+	struct kho_track *track;
+	unsigned long *bitmap;
+	unsigned long chunk;
+	unsigned int order;
+};
+
 int kho_track_init(struct kho_track *track);
 void kho_track_destroy(struct kho_track *track);
 int kho_track_add(struct kho_track *track, unsigned long pfn, unsigned int order);
 int kho_track_del(struct kho_track *track, unsigned long pfn, unsigned int order);
 bool kho_track_has(struct kho_track *track, unsigned long pfn, unsigned int order);
+void kho_track_batch_begin(struct kho_track *track, struct kho_track_batch *batch);
+int kho_track_batch_add(struct kho_track_batch *batch, unsigned long pfn,
+			unsigned int order);
+int kho_track_batch_del(struct kho_track_batch *batch, unsigned long pfn,
+			unsigned int order);
+void kho_track_batch_end(struct kho_track_batch *batch);
 
 /* Called for a block of preserved memory; non-zero stops a walk. */
 typedef int (*kho_block_fn)(unsigned long pfn, unsigned int order, void *arg);

@@ -148,6 +148,101 @@ static int kho_track_check(unsigned long pfn, unsigned int order)
 }
 
 /**
+ * kho_track_batch_begin - lock a tracker for many changes
+ * @track: the tracker
+ * @batch: the batch, set up here
+ *
+ * Blocks are then added and removed with kho_track_batch_add() and
+ * kho_track_batch_del() until kho_track_batch_end().  A batch takes the
+ * lock once, and remembers the bitmap chunk it used last: blocks near one
+ * another, as the folios of a file mostly are, find their bit without a
+ * lookup.  Bitmap chunks are freed only with the tracker, so the one
+ * remembered stays valid.
+ */
+void kho_track_batch_begin(struct kho_track *track, struct kho_track_batch *batch)
+{
+	*batch = (struct kho_track_batch) { .track = track };
+	mutex_lock(&track->lock);
+}
+
+/**
+ * kho_track_batch_end - unlock a tracker after kho_track_batch_begin()
+ * @batch: the batch
+ */
+void kho_track_batch_end(struct kho_track_batch *batch)
+{
+	mutex_unlock(&batch->track->lock);
+}
+
+/* The bitmap chunk of block @block of @order: the remembered one, or looked up. */
+static unsigned long *kho_track_batch_chunk(struct kho_track_batch *batch,
+					    unsigned int order,
+					    unsigned long block, bool create)
+{
+	unsigned long chunk = block / KHO_CHUNK_BITS, *bitmap;
+
+	if (batch->bitmap && batch->order == order && batch->chunk == chunk)
+		return batch->bitmap;
+	bitmap = kho_track_chunk(batch->track, order, chunk, create);
+	if (!IS_ERR_OR_NULL(bitmap)) {
+		batch->bitmap = bitmap;
+		batch->order = order;
+		batch->chunk = chunk;
+	}
+	return bitmap;
+}
+
+/**
+ * kho_track_batch_add - record a preserved block in a batch
+ * @batch: the batch
+ * @pfn: first page frame of the block, aligned to 2^@order
+ * @order: block order
+ *
+ * Return: as kho_track_add().
+ */
+int kho_track_batch_add(struct kho_track_batch *batch, unsigned long pfn,
+			unsigned int order)
+{
+	unsigned long block = pfn >> order, *bitmap;
+	int err;
+
+	err = kho_track_check(pfn, order);
+	if (err)
+		return err;
+	bitmap = kho_track_batch_chunk(batch, order, block, true);
+	if (IS_ERR(bitmap))
+		return PTR_ERR(bitmap);
+	if (__test_and_set_bit(block % KHO_CHUNK_BITS, bitmap))
+		return -EEXIST;
+	batch->track->nr_blocks[order]++;
+	return 0;
+}
+
+/**
+ * kho_track_batch_del - forget a preserved block in a batch
+ * @batch: the batch
+ * @pfn: first page frame of the block
+ * @order: block order, as recorded
+ *
+ * Return: as kho_track_del().
+ */
+int kho_track_batch_del(struct kho_track_batch *batch, unsigned long pfn,
+			unsigned int order)
+{
+	unsigned long block = pfn >> order, *bitmap;
+	int err;
+
+	err = kho_track_check(pfn, order);
+	if (err)
+		return err;
+	bitmap = kho_track_batch_chunk(batch, order, block, false);
+	if (!bitmap || !__test_and_clear_bit(block % KHO_CHUNK_BITS, bitmap))
+		return -ENOENT;
+	batch->track->nr_blocks[order]--;
+	return 0;
+}
+
+/**
  * kho_track_add - record a preserved block
  * @track: the tracker
  * @pfn: first page frame of the block, aligned to 2^@order
@@ -158,21 +253,13 @@ static int kho_track_check(unsigned long pfn, unsigned int order)
  */
 int kho_track_add(struct kho_track *track, unsigned long pfn, unsigned int order)
 {
-	unsigned long *bitmap, bit;
+	struct kho_track_batch batch;
 	int err;
 
-	err = kho_track_check(pfn, order);
-	if (err)
-		return err;
-
-	guard(mutex)(&track->lock);
-	bitmap = kho_track_locate(track, pfn, order, true, &bit);
-	if (IS_ERR(bitmap))
-		return PTR_ERR(bitmap);
-	if (__test_and_set_bit(bit, bitmap))
-		return -EEXIST;
-	track->nr_blocks[order]++;
-	return 0;
+	kho_track_batch_begin(track, &batch);
+	err = kho_track_batch_add(&batch, pfn, order);
+	kho_track_batch_end(&batch);
+	return err;
 }
 
 /**
@@ -186,19 +273,13 @@ int kho_track_add(struct kho_track *track, unsigned long pfn, unsigned int order
  */
 int kho_track_del(struct kho_track *track, unsigned long pfn, unsigned int order)
 {
-	unsigned long *bitmap, bit;
+	struct kho_track_batch batch;
 	int err;
 
-	err = kho_track_check(pfn, order);
-	if (err)
-		return err;
-
-	guard(mutex)(&track->lock);
-	bitmap = kho_track_locate(track, pfn, order, false, &bit);
-	if (!bitmap || !__test_and_clear_bit(bit, bitmap))
-		return -ENOENT;
-	track->nr_blocks[order]--;
-	return 0;
+	kho_track_batch_begin(track, &batch);
+	err = kho_track_batch_del(&batch, pfn, order);
+	kho_track_batch_end(&batch);
+	return err;
 }
 
 /**

@@ -115,6 +115,50 @@ static void large_range_costs_one_bit_per_page(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, track->nr_meta_pages, bitmaps + 1);
 }
 
+/* A batch's changes are the tracker's, across chunks and orders. */
+static void batch_adds_and_dels_as_single_calls_do(struct kunit *test)
+{
+	struct kho_track *track = test->priv;
+	struct kho_track_batch batch;
+	const unsigned long nr = 2 * KHO_CHUNK_BITS + 3;
+	unsigned long pfn;
+
+	kho_track_batch_begin(track, &batch);
+	for (pfn = BASE_PFN; pfn < BASE_PFN + nr; pfn++)
+		KUNIT_ASSERT_EQ(test, kho_track_batch_add(&batch, pfn, 0), 0);
+	KUNIT_EXPECT_EQ(test, kho_track_batch_add(&batch, BASE_PFN, 2), 0);
+	KUNIT_EXPECT_EQ(test, kho_track_batch_add(&batch, BASE_PFN + 1, 0), -EEXIST);
+	KUNIT_EXPECT_EQ(test, kho_track_batch_add(&batch, BASE_PFN + 1, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_track_batch_del(&batch, BASE_PFN + KHO_CHUNK_BITS, 0), 0);
+	KUNIT_EXPECT_EQ(test, kho_track_batch_del(&batch, BASE_PFN + KHO_CHUNK_BITS, 0),
+			-ENOENT);
+	kho_track_batch_end(&batch);
+
+	KUNIT_EXPECT_EQ(test, track->nr_blocks[0], nr - 1);
+	KUNIT_EXPECT_EQ(test, track->nr_blocks[2], 1UL);
+	KUNIT_EXPECT_TRUE(test, kho_track_has(track, BASE_PFN + nr - 1, 0));
+	KUNIT_EXPECT_FALSE(test, kho_track_has(track, BASE_PFN + KHO_CHUNK_BITS, 0));
+	KUNIT_EXPECT_TRUE(test, kho_track_has(track, BASE_PFN, 2));
+	/* Three order-0 chunks and one order-2 chunk, and the directory. */
+	KUNIT_EXPECT_EQ(test, track->nr_meta_pages, 5UL);
+	/* Single calls see the batch's blocks. */
+	KUNIT_EXPECT_EQ(test, kho_track_del(track, BASE_PFN, 2), 0);
+	KUNIT_EXPECT_EQ(test, kho_track_add(track, BASE_PFN + 2, 0), -EEXIST);
+}
+
+/* A batch that only deletes creates no bitmap chunk. */
+static void batch_del_of_unknown_chunk_creates_nothing(struct kunit *test)
+{
+	struct kho_track *track = test->priv;
+	struct kho_track_batch batch;
+
+	kho_track_batch_begin(track, &batch);
+	KUNIT_EXPECT_EQ(test, kho_track_batch_del(&batch, BASE_PFN, 0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, kho_track_batch_del(&batch, BASE_PFN, 0), -ENOENT);
+	kho_track_batch_end(&batch);
+	KUNIT_EXPECT_EQ(test, track->nr_meta_pages, 1UL);
+}
+
 struct walk_result {
 	unsigned long blocks[NR_PAGE_ORDERS];
 	struct kho_track *track;
@@ -320,6 +364,8 @@ static struct kunit_case kho_track_cases[] = {
 	KUNIT_CASE(adjacent_blocks_are_independent),
 	KUNIT_CASE(every_order),
 	KUNIT_CASE(large_range_costs_one_bit_per_page),
+	KUNIT_CASE(batch_adds_and_dels_as_single_calls_do),
+	KUNIT_CASE(batch_del_of_unknown_chunk_creates_nothing),
 	KUNIT_CASE(handover_round_trip),
 	KUNIT_CASE(check_refuses_oversized_directory),
 	KUNIT_CASE(check_refuses_bad_order),
