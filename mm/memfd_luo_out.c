@@ -97,24 +97,47 @@ static struct folio *memfd_luo_list_find(const struct memfd_luo_list *list,
 	return NULL;
 }
 
-/* Preserve, or unpreserve, the run of @n records of @list from @i on. */
+/* Whether record @i of @list, of @nr, starts a run of two pages or more. */
+static bool memfd_luo_starts_run(const struct memfd_luo_list *list,
+				 unsigned long i, unsigned long nr)
+{
+	return !list->per_folio && i + 1 < nr &&
+	       memfd_luo_continues(list->recs, i + 1);
+}
+
+/*
+ * Preserve, or unpreserve, the @n records of @list from @i on: a run of
+ * pages as one range, other folios in one batch.
+ */
 static int memfd_luo_run_preserve(struct memfd_luo_list *list, unsigned long i,
 				  unsigned long n, bool preserve)
 {
 	struct folio *folio = list->folios[i];
 
-	if (folio_order(folio) || list->per_folio)
-		return preserve ? kho_preserve_folio(folio) :
-				  kho_unpreserve_folio(folio);
-	return preserve ? kho_preserve_pages(&folio->page, n) :
-			  kho_unpreserve_pages(&folio->page, n);
+	if (memfd_luo_starts_run(list, i, i + n))
+		return preserve ? kho_preserve_pages(&folio->page, n) :
+				  kho_unpreserve_pages(&folio->page, n);
+	return preserve ? kho_preserve_folios(list->folios + i, n) :
+			  kho_unpreserve_folios(list->folios + i, n);
 }
 
-/* How many records from @i on @list preserves in one go. */
+/*
+ * How many records from @i on @list preserves in one go: a run of pages
+ * (memfd_luo_run()), or else the folios up to the next such run, which
+ * kho_preserve_folios() takes in one batch.  The steps are the same
+ * whatever @nr, as long as it is the end of one, so that what was
+ * preserved as a range is unpreserved as one.
+ */
 static unsigned long memfd_luo_step(const struct memfd_luo_list *list,
 				    unsigned long i, unsigned long nr)
 {
-	return list->per_folio ? 1 : memfd_luo_run(list->recs, i, nr);
+	unsigned long n = 1;
+
+	if (memfd_luo_starts_run(list, i, nr))
+		return memfd_luo_run(list->recs, i, nr);
+	while (i + n < nr && !memfd_luo_starts_run(list, i + n, nr))
+		n++;
+	return n;
 }
 
 /* Unpreserve the folios of @list that are preserved. */
