@@ -125,21 +125,6 @@ static unsigned long *kho_track_chunk(struct kho_track *track, unsigned int orde
 	return bitmap;
 }
 
-/*
- * The bitmap chunk that holds the bit of block @pfn of @order, created when
- * @create is set; the bit's index goes to @bit.  Called with the lock held
- * after kho_track_check().
- */
-static unsigned long *kho_track_locate(struct kho_track *track, unsigned long pfn,
-				       unsigned int order, bool create,
-				       unsigned long *bit)
-{
-	unsigned long block = pfn >> order;
-
-	*bit = block % KHO_CHUNK_BITS;
-	return kho_track_chunk(track, order, block / KHO_CHUNK_BITS, create);
-}
-
 static int kho_track_check(unsigned long pfn, unsigned int order)
 {
 	if (order > MAX_PAGE_ORDER || !IS_ALIGNED(pfn, 1UL << order))
@@ -292,14 +277,18 @@ int kho_track_del(struct kho_track *track, unsigned long pfn, unsigned int order
  */
 bool kho_track_has(struct kho_track *track, unsigned long pfn, unsigned int order)
 {
-	unsigned long *bitmap, bit;
+	unsigned long block = pfn >> order, *bitmap;
+	struct kho_track_batch batch;
+	bool ret;
 
 	if (kho_track_check(pfn, order))
 		return false;
 
-	guard(mutex)(&track->lock);
-	bitmap = kho_track_locate(track, pfn, order, false, &bit);
-	return bitmap && test_bit(bit, bitmap);
+	kho_track_batch_begin(track, &batch);
+	bitmap = kho_track_batch_chunk(&batch, order, block, false);
+	ret = bitmap && test_bit(block % KHO_CHUNK_BITS, bitmap);
+	kho_track_batch_end(&batch);
+	return ret;
 }
 
 /* Whether a directory entry is well formed; it is not read further here. */
