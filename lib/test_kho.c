@@ -15,9 +15,11 @@
  *	of verify then report what was carried.
  * /sys/kernel/debug/kho_test/bench: write "ORDER MIB" to allocate MIB of
  *	folios of ORDER, time writing them once and preserving them, one
- *	kho_preserve_folio() call per folio and with kho_preserve_folios(); read
- *	for the figures.  In the next kernel, a read of bench_restore times
- *	restoring (and then frees) what each run preserved.
+ *	kho_preserve_folio() call per folio and with kho_preserve_folios()
+ *	(in reverse, where no two folios make a run, and in allocation order);
+ *	read for the figures and the runs the folios make.  In the next
+ *	kernel, a read of bench_restore times restoring (and then frees) what
+ *	each run preserved.
  */
 
 #define pr_fmt(fmt) "kho_test: " fmt
@@ -443,13 +445,34 @@ struct kho_bench_blob {
 
 static char kho_bench_result[512];
 
+/* Append to the figures a read of bench returns */
+static __printf(1, 2) void kho_bench_print(const char *fmt, ...)
+{
+	size_t len = strlen(kho_bench_result);
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(kho_bench_result + len, sizeof(kho_bench_result) - len, fmt,
+		  args);
+	va_end(args);
+}
+
+static void kho_bench_reverse(struct folio **folios, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr / 2; i++)
+		swap(folios[i], folios[nr - 1 - i]);
+}
+
 static int kho_bench_run(unsigned int order, unsigned int mib)
 {
 	unsigned long nr = ((unsigned long)mib << 20) >> (PAGE_SHIFT + order), i;
 	struct kho_bench_blob *blob;
 	struct folio **folios;
 	char name[24];
-	u64 t0, t1, t2, t3, t4;
+	u64 t0, t1, t2, t3, t4, t5, t6;
+	unsigned long runs = 0;
 	int err = -ENOMEM;
 
 	if (order > MAX_PAGE_ORDER || !nr)
@@ -466,7 +489,11 @@ static int kho_bench_run(unsigned int order, unsigned int mib)
 			goto out_folios;
 	}
 
-	/* One call per folio first, undone; then the batch that stays. */
+	/*
+	 * One call per folio first, undone; the batch with the folios in
+	 * reverse, so that no two make a run, undone; then the batch in
+	 * allocation order, which stays.
+	 */
 	t0 = ktime_get_ns();
 	for (i = 0; i < nr; i++)
 		memset(folio_address(folios[i]), 0x5a, PAGE_SIZE << order);
@@ -481,13 +508,24 @@ static int kho_bench_run(unsigned int order, unsigned int mib)
 	i = nr;
 	if (err)
 		goto out_folios;
+	kho_bench_reverse(folios, nr);
+	t5 = ktime_get_ns();
+	err = kho_preserve_folios(folios, nr);
+	t6 = ktime_get_ns();
+	if (err)
+		goto out_folios;
+	kho_unpreserve_folios(folios, nr);
+	kho_bench_reverse(folios, nr);
 	t3 = ktime_get_ns();
 	err = kho_preserve_folios(folios, nr);
 	t4 = ktime_get_ns();
 	if (err)
 		goto out_folios;
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < nr; i++) {
 		blob->phys[i] = PFN_PHYS(folio_pfn(folios[i]));
+		if (!i || blob->phys[i] != blob->phys[i - 1] + (PAGE_SIZE << order))
+			runs++;
+	}
 
 	blob->magic = KHO_BENCH_MAGIC;
 	blob->nr = nr;
@@ -497,10 +535,10 @@ static int kho_bench_run(unsigned int order, unsigned int mib)
 	if (err)
 		goto out_unpreserve;
 	kvfree(folios);		/* the folios stay allocated, and preserved */
-	snprintf(kho_bench_result + strlen(kho_bench_result),
-		 sizeof(kho_bench_result) - strlen(kho_bench_result),
-		 "order %u folios %lu write_ns %llu preserve_ns %llu single_ns %llu\n",
-		 order, nr, t1 - t0, t4 - t3, t2 - t1);
+	kho_bench_print("order %u folios %lu write_ns %llu preserve_ns %llu ",
+			order, nr, t1 - t0, t4 - t3);
+	kho_bench_print("single_ns %llu reversed_ns %llu runs %lu\n",
+			t2 - t1, t6 - t5, runs);
 	return 0;
 
 out_unpreserve:

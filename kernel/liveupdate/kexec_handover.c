@@ -220,6 +220,25 @@ EXPORT_SYMBOL_GPL(kho_unpreserve_folio);
 /* Folios a batch handles between two chances to reschedule */
 #define KHO_BATCH_RESCHED	4096
 
+/*
+ * The end of the run of folios from @i, which starts at @pfn and is of
+ * @order: the folios after it of the same order whose memory follows on,
+ * up to the end of its bitmap chunk.
+ */
+static unsigned long kho_folios_run(struct folio **folios, unsigned long i,
+				    unsigned long nr, unsigned long pfn,
+				    unsigned int order)
+{
+	unsigned long j, end = i + min(nr - i, kho_track_run_max(pfn, order));
+
+	for (j = i + 1; j < end; j++) {
+		pfn += 1UL << order;
+		if (folio_pfn(folios[j]) != pfn || folio_order(folios[j]) != order)
+			break;
+	}
+	return j;
+}
+
 /**
  * kho_preserve_folios - preserve many folios across kexec at once
  * @folios: the folios; none may lie in a scratch area
@@ -227,9 +246,10 @@ EXPORT_SYMBOL_GPL(kho_unpreserve_folio);
  *
  * Does what kho_preserve_folio() does for each folio, all or nothing, at a
  * fraction of the cost per folio: KHO's tracker is locked once for the
- * batch, and a folio whose bit lies in the bitmap chunk of the one before
- * (as most of a file's folios do) finds it without a lookup.  For callers
- * that preserve folios by the thousand, such as a memfd's.
+ * batch, and folios of one order that follow one another in memory and in
+ * @folios (as a file's often do) are checked and recorded together, a
+ * bitmap word at a time.  For callers that preserve folios by the
+ * thousand, such as a memfd's.
  *
  * Return: 0, or an error as for kho_preserve_folio() (-EEXIST also when a
  * folio is listed twice); then none of @folios was preserved by this call.
@@ -237,26 +257,28 @@ EXPORT_SYMBOL_GPL(kho_unpreserve_folio);
 int kho_preserve_folios(struct folio **folios, unsigned long nr)
 {
 	struct kho_track_batch batch;
-	unsigned long i, pfn;
+	unsigned long i, next, pfn;
 	unsigned int order;
 	int err = 0;
 
 	if (!kho_out.ready)
 		return -EOPNOTSUPP;
 	kho_track_batch_begin(&kho_out.track, &batch);
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < nr; i = next) {
 		pfn = folio_pfn(folios[i]);
 		order = folio_order(folios[i]);
-		if (kho_in_scratch(PFN_PHYS(pfn), PAGE_SIZE << order))
+		next = kho_folios_run(folios, i, nr, pfn, order);
+		if (kho_in_scratch(PFN_PHYS(pfn), (next - i) * (PAGE_SIZE << order)))
 			err = -EINVAL;
 		else
-			err = kho_track_batch_add(&batch, pfn, order);
+			err = kho_track_batch_add_run(&batch, pfn, next - i, order);
 		if (err)
 			break;
-		if (!((i + 1) % KHO_BATCH_RESCHED))
+		if (i / KHO_BATCH_RESCHED != next / KHO_BATCH_RESCHED)
 			cond_resched();
 	}
 	if (err) {
+		/* The run at @i failed whole: undo the ones before it */
 		while (i--)
 			kho_track_batch_del(&batch, folio_pfn(folios[i]),
 					    folio_order(folios[i]));

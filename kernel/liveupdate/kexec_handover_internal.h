@@ -108,9 +108,27 @@ void kho_track_destroy(struct kho_track *track);
 int kho_track_add(struct kho_track *track, unsigned long pfn, unsigned int order);
 int kho_track_del(struct kho_track *track, unsigned long pfn, unsigned int order);
 bool kho_track_has(struct kho_track *track, unsigned long pfn, unsigned int order);
+/**
+ * kho_track_run_max - the most blocks a run from a block may have
+ * @pfn: first page frame of the block, aligned to 2^@order
+ * @order: block order
+ *
+ * A run of kho_track_batch_add_run() stays in the bitmap chunk of its
+ * first block.
+ *
+ * Return: the blocks from @pfn's to the end of its chunk, at least 1.
+ */
+static inline unsigned long kho_track_run_max(unsigned long pfn,
+					      unsigned int order)
+{
+	return KHO_CHUNK_BITS - (pfn >> order) % KHO_CHUNK_BITS;
+}
+
 void kho_track_batch_begin(struct kho_track *track, struct kho_track_batch *batch);
 int kho_track_batch_add(struct kho_track_batch *batch, unsigned long pfn,
 			unsigned int order);
+int kho_track_batch_add_run(struct kho_track_batch *batch, unsigned long pfn,
+			    unsigned long nr, unsigned int order);
 int kho_track_batch_del(struct kho_track_batch *batch, unsigned long pfn,
 			unsigned int order);
 void kho_track_batch_end(struct kho_track_batch *batch);

@@ -178,6 +178,48 @@ static unsigned long *kho_track_batch_chunk(struct kho_track_batch *batch,
 }
 
 /**
+ * kho_track_batch_add_run - record consecutive preserved blocks in a batch
+ * @batch: the batch
+ * @pfn: first page frame of the first block, aligned to 2^@order
+ * @nr: how many blocks of @order follow one another from @pfn, all
+ *	within one bitmap chunk (kho_track_run_max())
+ * @order: block order
+ *
+ * Their bits are checked and set a word at a time: a run of a thousand
+ * pages costs about what one page does.
+ *
+ * Return: as kho_track_add(), and -EINVAL for a run of none or one that
+ * leaves its chunk; on an error none of the run is recorded.
+ */
+int kho_track_batch_add_run(struct kho_track_batch *batch, unsigned long pfn,
+			    unsigned long nr, unsigned int order)
+{
+	unsigned long block = pfn >> order, bit, *bitmap;
+	int err;
+
+	err = kho_track_check(pfn, order);
+	if (err)
+		return err;
+	if (!nr || nr > kho_track_run_max(pfn, order))
+		return -EINVAL;
+	bitmap = kho_track_batch_chunk(batch, order, block, true);
+	if (IS_ERR(bitmap))
+		return PTR_ERR(bitmap);
+	bit = block % KHO_CHUNK_BITS;
+	if (nr == 1) {
+		/* A lone block, as most of a fragmented file's folios are */
+		if (__test_and_set_bit(bit, bitmap))
+			return -EEXIST;
+	} else {
+		if (find_next_bit(bitmap, bit + nr, bit) < bit + nr)
+			return -EEXIST;
+		bitmap_set(bitmap, bit, nr);
+	}
+	batch->track->nr_blocks[order] += nr;
+	return 0;
+}
+
+/**
  * kho_track_batch_add - record a preserved block in a batch
  * @batch: the batch
  * @pfn: first page frame of the block, aligned to 2^@order
@@ -188,19 +230,7 @@ static unsigned long *kho_track_batch_chunk(struct kho_track_batch *batch,
 int kho_track_batch_add(struct kho_track_batch *batch, unsigned long pfn,
 			unsigned int order)
 {
-	unsigned long block = pfn >> order, *bitmap;
-	int err;
-
-	err = kho_track_check(pfn, order);
-	if (err)
-		return err;
-	bitmap = kho_track_batch_chunk(batch, order, block, true);
-	if (IS_ERR(bitmap))
-		return PTR_ERR(bitmap);
-	if (__test_and_set_bit(block % KHO_CHUNK_BITS, bitmap))
-		return -EEXIST;
-	batch->track->nr_blocks[order]++;
-	return 0;
+	return kho_track_batch_add_run(batch, pfn, 1, order);
 }
 
 /**

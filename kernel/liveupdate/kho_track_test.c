@@ -159,6 +159,67 @@ static void batch_del_of_unknown_chunk_creates_nothing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, track->nr_meta_pages, 1UL);
 }
 
+/* A run records each of its blocks, as many single adds would. */
+static void run_adds_each_block(struct kunit *test)
+{
+	struct kho_track *track = test->priv;
+	struct kho_track_batch batch;
+	unsigned long pfn;
+
+	kho_track_batch_begin(track, &batch);
+	KUNIT_EXPECT_EQ(test, kho_track_batch_add_run(&batch, BASE_PFN + 3, 130, 0), 0);
+	KUNIT_EXPECT_EQ(test, kho_track_batch_add_run(&batch, BASE_PFN, 5, 2), 0);
+	kho_track_batch_end(&batch);
+
+	KUNIT_EXPECT_EQ(test, track->nr_blocks[0], 130UL);
+	KUNIT_EXPECT_EQ(test, track->nr_blocks[2], 5UL);
+	KUNIT_EXPECT_FALSE(test, kho_track_has(track, BASE_PFN + 2, 0));
+	for (pfn = BASE_PFN + 3; pfn < BASE_PFN + 133; pfn++)
+		KUNIT_EXPECT_TRUE(test, kho_track_has(track, pfn, 0));
+	KUNIT_EXPECT_FALSE(test, kho_track_has(track, BASE_PFN + 133, 0));
+	for (pfn = BASE_PFN; pfn < BASE_PFN + 20; pfn += 4)
+		KUNIT_EXPECT_TRUE(test, kho_track_has(track, pfn, 2));
+	KUNIT_EXPECT_FALSE(test, kho_track_has(track, BASE_PFN + 20, 2));
+	/* Each block is one of its own: it is deleted alone. */
+	KUNIT_EXPECT_EQ(test, kho_track_del(track, BASE_PFN + 64, 0), 0);
+	KUNIT_EXPECT_TRUE(test, kho_track_has(track, BASE_PFN + 63, 0));
+	KUNIT_EXPECT_TRUE(test, kho_track_has(track, BASE_PFN + 65, 0));
+}
+
+/* A run over a block recorded already records none of its blocks. */
+static void run_over_recorded_block_adds_nothing(struct kunit *test)
+{
+	struct kho_track *track = test->priv;
+	struct kho_track_batch batch;
+
+	KUNIT_ASSERT_EQ(test, kho_track_add(track, BASE_PFN + 99, 0), 0);
+	kho_track_batch_begin(track, &batch);
+	KUNIT_EXPECT_EQ(test, kho_track_batch_add_run(&batch, BASE_PFN, 100, 0), -EEXIST);
+	kho_track_batch_end(&batch);
+	KUNIT_EXPECT_EQ(test, track->nr_blocks[0], 1UL);
+	KUNIT_EXPECT_FALSE(test, kho_track_has(track, BASE_PFN, 0));
+	KUNIT_EXPECT_FALSE(test, kho_track_has(track, BASE_PFN + 98, 0));
+}
+
+/* A run stays in one bitmap chunk, has a block, and is aligned. */
+static void run_out_of_its_chunk_fails(struct kunit *test)
+{
+	struct kho_track *track = test->priv;
+	const unsigned long last = BASE_PFN + KHO_CHUNK_BITS - 1;
+	struct kho_track_batch batch;
+
+	KUNIT_EXPECT_EQ(test, kho_track_run_max(last, 0), 1UL);
+	KUNIT_EXPECT_EQ(test, kho_track_run_max(BASE_PFN, 0), (unsigned long)KHO_CHUNK_BITS);
+	kho_track_batch_begin(track, &batch);
+	KUNIT_EXPECT_EQ(test, kho_track_batch_add_run(&batch, last, 2, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_track_batch_add_run(&batch, BASE_PFN, 0, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_track_batch_add_run(&batch, BASE_PFN + 1, 2, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_track_batch_add_run(&batch, last, 1, 0), 0);
+	kho_track_batch_end(&batch);
+	KUNIT_EXPECT_EQ(test, track->nr_blocks[0], 1UL);
+	KUNIT_EXPECT_FALSE(test, kho_track_has(track, last + 1, 0));
+}
+
 struct walk_result {
 	unsigned long blocks[NR_PAGE_ORDERS];
 	struct kho_track *track;
@@ -366,6 +427,9 @@ static struct kunit_case kho_track_cases[] = {
 	KUNIT_CASE(large_range_costs_one_bit_per_page),
 	KUNIT_CASE(batch_adds_and_dels_as_single_calls_do),
 	KUNIT_CASE(batch_del_of_unknown_chunk_creates_nothing),
+	KUNIT_CASE(run_adds_each_block),
+	KUNIT_CASE(run_over_recorded_block_adds_nothing),
+	KUNIT_CASE(run_out_of_its_chunk_fails),
 	KUNIT_CASE(handover_round_trip),
 	KUNIT_CASE(check_refuses_oversized_directory),
 	KUNIT_CASE(check_refuses_bad_order),

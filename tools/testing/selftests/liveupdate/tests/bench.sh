@@ -31,6 +31,8 @@ case $1 in
 		printf "BENCH kho_preserve_1g_%s_ratio %.4f ratio\n", $2 ? "2m" : "order0", $8 / $6
 		printf "BENCH kho_preserve_1g_%s_ms %.1f ms\n", $2 ? "2m" : "order0", $8 / 1e6
 		printf "BENCH kho_preserve_1g_%s_single_ratio %.4f ratio\n", $2 ? "2m" : "order0", $10 / $6
+		printf "BENCH kho_preserve_1g_%s_reversed_ratio %.4f ratio\n", $2 ? "2m" : "order0", $12 / $6
+		printf "BENCH kho_preserve_1g_%s_runs %d runs\n", $2 ? "2m" : "order0", $14
 		printf "BENCH kho_write_1g_%s_ms %.1f ms\n", $2 ? "2m" : "order0", $6 / 1e6
 	}' $T/bench > /tmp/bench
 	# 1 GiB of order-0 pages: the bound is one bit per page, 32 KiB.
