@@ -860,6 +860,82 @@ void iommu_lu_free_domain(struct iommu_domain *domain)
 }
 EXPORT_SYMBOL_GPL(iommu_lu_free_domain);
 
+/*
+ * Each device of the incoming record that translates through @domain,
+ * restored as the record's domain @index: iommu_lu_block_group(@check),
+ * counted in @count.  Return: 0, or the first error (with @check) or the
+ * last (without: it goes on past a group it could not block).
+ */
+static int iommu_lu_block_each(struct iommu_domain *domain, u32 index,
+			       bool check, unsigned int *count)
+{
+	const struct iommu_lu_ser *ser = iommu_lu_incoming();
+	struct pci_dev *pdev;
+	int ret, err = 0;
+	u32 i;
+
+	*count = 0;
+	for (i = 0; ser && i < ser->nr_devices; i++) {
+		if (ser->devices[i].domain != index)
+			continue;
+		pdev = pci_get_domain_bus_and_slot(ser->devices[i].segment,
+						   ser->devices[i].rid >> 8,
+						   ser->devices[i].rid & 0xff);
+		if (!pdev)
+			continue;
+		ret = iommu_lu_block_group(&pdev->dev, domain, check);
+		pci_dev_put(pdev);
+		if (ret > 0)
+			*count += ret;
+		else if (ret < 0)
+			err = ret;
+		if (err && check)
+			break;
+	}
+	return err;
+}
+
+/**
+ * iommu_lu_block_owned - block the devices the live update still owns on
+ *	a restored domain, for its owner to free it
+ * @domain: a domain its owner took with iommu_lu_take_domain()
+ * @blocked: returns how many groups were blocked, also on an error
+ *
+ * A device whose group nobody took over since the boot (its file was never
+ * retrieved, or its record was refused) would keep the domain, and the
+ * memory it maps, until the next kernel.  Its owner frees it all the same:
+ * each such group is attached to its blocking domain and stops counting
+ * (the owner drops the reference it held for it, one per @blocked).
+ * Nothing is blocked if a group another owner took over is still
+ * attached; the caller keeps new owners from taking groups over
+ * meanwhile.
+ *
+ * Return: 0; -EBUSY, nothing blocked, if another owner's group is still
+ * attached; -ENOENT if @domain is not one its owner took; another error
+ * if a group could not be blocked (the others are).
+ */
+int iommu_lu_block_owned(struct iommu_domain *domain, unsigned int *blocked)
+{
+	struct iommu_lu_restored *r;
+	u32 index = 0;
+	int ret = -ENOENT;
+
+	*blocked = 0;
+	mutex_lock(&iommu_lu_restore_lock);
+	r = iommu_lu_restored_find(domain);
+	if (r && r->state == IOMMU_LU_RESTORED_TAKEN) {
+		index = r - iommu_lu_restored;
+		ret = 0;
+	}
+	mutex_unlock(&iommu_lu_restore_lock);
+	if (!ret)
+		ret = iommu_lu_block_each(domain, index, true, blocked);
+	if (ret || !*blocked)
+		return ret;
+	return iommu_lu_block_each(domain, index, false, blocked);
+}
+EXPORT_SYMBOL_NS_GPL(iommu_lu_block_owned, IOMMUFD_INTERNAL);
+
 /**
  * iommu_lu_owner_busy - whether an owner's domains are still restored
  * @owner: the owner named in the record

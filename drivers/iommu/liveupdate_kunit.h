@@ -254,6 +254,37 @@ static void domain_that_failed_to_restore_keeps_its_session_busy(struct kunit *t
 	KUNIT_EXPECT_TRUE(test, iommu_lu_owner_busy(LU_TEST_OWNER));
 }
 
+/* Only a domain its owner took has its groups blocked for it */
+static void domain_not_taken_blocks_nothing(struct kunit *test)
+{
+	struct iommu_domain *domain = lu_test_restore(test);
+	unsigned int blocked = 1;
+
+	KUNIT_EXPECT_EQ(test, iommu_lu_block_owned(domain, &blocked), -ENOENT);
+	KUNIT_EXPECT_EQ(test, blocked, 0);
+	KUNIT_EXPECT_TRUE(test, iommu_lu_owner_busy(LU_TEST_OWNER));
+}
+
+/*
+ * Only a group attached to the domain is blocked: the record's device, if
+ * this machine has one at its address, is not on the test domain.
+ */
+static void taken_domain_blocks_only_groups_on_it(struct kunit *test)
+{
+	struct lu_restored_test *t = test->priv;
+	struct iommu_domain *domain = lu_test_restore(test);
+	unsigned int groups, blocked = 1;
+
+	KUNIT_ASSERT_PTR_EQ(test, iommu_lu_take_domain(LU_TEST_OWNER,
+						       LU_TEST_TOKEN, &groups),
+			    domain);
+	KUNIT_EXPECT_EQ(test, iommu_lu_block_owned(domain, &blocked), 0);
+	KUNIT_EXPECT_EQ(test, blocked, 0);
+	iommu_lu_restored_attached(domain, false);
+	iommu_lu_free_domain(domain);
+	KUNIT_EXPECT_EQ(test, t->freed, 1);
+}
+
 static struct kunit_case iommu_lu_restored_cases[] = {
 	KUNIT_CASE(domain_never_restored_cannot_be_taken),
 	KUNIT_CASE(restored_domain_goes_to_its_owner_only),
@@ -262,6 +293,8 @@ static struct kunit_case iommu_lu_restored_cases[] = {
 	KUNIT_CASE(session_is_busy_until_its_domain_is_freed),
 	KUNIT_CASE(other_owner_is_not_busy),
 	KUNIT_CASE(domain_that_failed_to_restore_keeps_its_session_busy),
+	KUNIT_CASE(domain_not_taken_blocks_nothing),
+	KUNIT_CASE(taken_domain_blocks_only_groups_on_it),
 	{}
 };
 

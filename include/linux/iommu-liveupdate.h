@@ -135,6 +135,9 @@ int iommu_lu_claim_dma_owner(struct device *dev, void *owner,
 			     struct iommu_domain *domain,
 			     struct iommu_attach_handle *handle);
 bool iommu_lu_device_owned(struct device *dev);
+int iommu_lu_block_group(struct device *dev, struct iommu_domain *domain,
+			 bool check);
+int iommu_lu_block_owned(struct iommu_domain *domain, unsigned int *blocked);
 #else
 static inline bool iommu_lu_device_preserved(struct device *dev)
 {

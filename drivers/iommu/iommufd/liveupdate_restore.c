@@ -23,8 +23,11 @@
  * through it, and no device joins it.  Its devices leave it by being
  * attached to a HWPT of this kernel (the replace is hitless) or detached;
  * then IOMMU_DESTROY frees the domain and its page-table pages.  While a
- * device is on it, whether bound or still owned by the live update,
- * IOMMU_DESTROY fails with EBUSY.  Until every restored domain of the
+ * device bound to the iommufd is on it, IOMMU_DESTROY fails with EBUSY
+ * and changes nothing.  A device still owned by the live update (its file
+ * was not retrieved, or its record was refused) does not keep it:
+ * IOMMU_DESTROY blocks that device first (its DMA faults from then on; it
+ * stays held until the next kernel).  Until every restored domain of the
  * iommufd is freed, its session cannot finish (the handler's can_finish):
  * the domain maps the memory of the session's memfds.
  */
@@ -157,6 +160,46 @@ void iommufd_hwpt_restored_destroy(struct iommufd_object *obj)
 }
 
 /**
+ * iommufd_hwpt_restored_release - get a restored HWPT ready for IOMMU_DESTROY
+ * @ictx: the iommufd
+ * @id: the ID of the object being destroyed
+ *
+ * A device the live update still owns holds the restored HWPT it
+ * translates through: its file was never retrieved, or its record was
+ * refused and never will be.  It is blocked now, so that destroying the
+ * HWPT frees the domain and the session can finish.  A device bound to
+ * the iommufd and on the HWPT keeps it, as for any HWPT: then nothing is
+ * blocked and the destroy fails with EBUSY.
+ *
+ * Return: 0, also for an object that is not a restored HWPT; -EBUSY if a
+ * bound device is on it; an error of blocking a device.
+ */
+int iommufd_hwpt_restored_release(struct iommufd_ctx *ictx, u32 id)
+{
+	struct iommufd_hwpt_restored *restored;
+	struct iommufd_object *obj;
+	unsigned int blocked;
+	int rc;
+
+	obj = iommufd_get_object(ictx, id, IOMMUFD_OBJ_HWPT_RESTORED);
+	if (IS_ERR(obj))
+		return 0;
+	restored = to_hwpt_restored(obj);
+	/* No device is bound meanwhile (iommufd_device_lu_bind()) */
+	mutex_lock(&iommufd_lu_restore_lock);
+	rc = iommu_lu_block_owned(restored->common.domain, &blocked);
+	/* The references the blocked groups held; ours and the table's stay */
+	if (blocked)
+		WARN_ON(refcount_sub_and_test(blocked, &obj->users));
+	mutex_unlock(&iommufd_lu_restore_lock);
+	if (blocked)
+		pr_info("HWPT %#llx: blocked %u device(s) nobody took back\n",
+			restored->token, blocked);
+	iommufd_put_object(ictx, obj);
+	return rc;
+}
+
+/**
  * iommufd_device_lu_owned - whether a device is bound by taking it over
  *	from a live update
  * @ictx: the iommufd it is being bound to
@@ -212,6 +255,8 @@ int iommufd_device_lu_bind(struct iommufd_device *idev)
 	}
 	handle->idev = idev;
 
+	/* Not while the HWPT's destroy blocks the groups still owned */
+	mutex_lock(&iommufd_lu_restore_lock);
 	mutex_lock(&igroup->lock);
 	rc = igroup->hwpt ? -EBUSY :
 	     iommu_lu_claim_dma_owner(idev->dev, idev->ictx,
@@ -223,6 +268,7 @@ int iommufd_device_lu_bind(struct iommufd_device *idev)
 		refcount_inc(&idev->obj.users);
 	}
 	mutex_unlock(&igroup->lock);
+	mutex_unlock(&iommufd_lu_restore_lock);
 	if (rc)
 		kfree(handle);
 	else

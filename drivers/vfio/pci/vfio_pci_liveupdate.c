@@ -42,13 +42,19 @@
  * then stays held, translating through its restored domain into memory
  * that stays held, never passed through.  The rest of the session is
  * retrieved and works, but the session cannot finish while that domain
- * maps its memory; the next kexec, which no longer preserves the device,
- * blocks it and frees it all.  Its
- * first open takes it as it is, a bus master, without a reset; binding it
- * to the iommufd retrieved from its session hands it over attached to its
- * restored HWPT (to any other iommufd: EPERM).  FINISH of a device never
- * retrieved frees its record; the device stays held until the next
- * kernel, which no longer preserves it.  A device taken back and released
+ * maps its memory.  The session's iommufd ends that: destroying the
+ * restored HWPT blocks the device and frees the domain (nothing is done on
+ * the word of the refused record: the IOMMU core's own record ties the
+ * device to that iommufd), and the session can finish.  Otherwise the
+ * next kexec, which no longer preserves the device, blocks it and frees
+ * it all.
+ *
+ * A device retrieved is taken as it is by the first open of its file, a
+ * bus master, without a reset; binding it to the iommufd retrieved from
+ * its session hands it over attached to its restored HWPT (to any other
+ * iommufd: EPERM).  FINISH of a device never retrieved frees its record;
+ * the device stays held until the next kernel, which no longer preserves
+ * it.  A device taken back and released
  * (its file closed after FINISH: reset, no longer a bus master) is an
  * ordinary device from then on, whatever driver binds to it next.
  */

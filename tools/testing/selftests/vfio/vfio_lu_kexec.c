@@ -49,9 +49,10 @@
  *	vfio-pci record of each made malformed another way (LIVEUPDATE_TEST
  *	knob): each RETRIEVE_FD of a device fails with EINVAL and a log line;
  *	the devices stay held, translating through their restored domains;
- *	the memfds, and an iommufd, are retrieved and work; FINISH fails
- *	with EBUSY while the restored domains map the sessions' memory; new
- *	sessions work; the kexec after frees the devices.
+ *	the memfds are retrieved and work; FINISH fails with EBUSY while the
+ *	restored domains map the sessions' memory; two VMMs destroy their
+ *	restored HWPT, which blocks the device, and finish; new sessions
+ *	work; the kexec after frees the devices.
  * device_iommu_off: the next kernel boots with intel_iommu=off; the unit
  *	stays translating through the preserved tables, the device's DMA
  *	lands in the memfd (untranslated, it would land elsewhere).
@@ -1028,7 +1029,7 @@ static const struct {
 	{ "device", "0000:00:00.0: live update: the record names HWPT", false,
 	  true },
 	{ "token", ": live update: the record names HWPT 0x4857505400000000,",
-	  true },
+	  true, true },
 };
 
 enum { NR_CORRUPT = ARRAY_SIZE(vfio_corrupt) };
@@ -1041,14 +1042,16 @@ enum { NR_CORRUPT = ARRAY_SIZE(vfio_corrupt) };
  * again on a second try, and nothing else is touched on its word.  A
  * device refused stays as the IOMMU core kept it: held for its session
  * (its cdev refuses to open), a bus master translating through its
- * restored domain (a DMA lands in its memfd: neither passed through nor
- * blocked).  The rest of each session works: the memfd comes back with
- * every byte, and an iommufd (retrieved by one VMM) works, its restored
- * HWPT found by its token; but that HWPT keeps the device and cannot be
- * destroyed (EBUSY), and no session can finish (EBUSY) while a restored
- * domain maps its memory.  The sessions stay with LUO; a new one works.  Stage 3,
- * after a kexec that carried nothing: each edu is an ordinary device,
- * with no driver and no longer a bus master, and vfio-pci's cdev opens.
+ * restored domain (a DMA lands in its memfd: never passed through).  The
+ * rest of each session works: the memfd comes back with every byte.  The
+ * first session's VMM stops there: its session cannot finish (EBUSY) while
+ * the restored domain maps its memory, and stays with LUO.  The other two
+ * retrieve the iommufd and restore its HWPT by its token; destroying it
+ * blocks the device the IOMMU core kept on it (its log line; its DMA
+ * faults and lands nowhere) and frees the domain, and the session
+ * finishes.  A new session works.  Stage 3, after a kexec that carried
+ * nothing: each edu is an ordinary device, with no driver and no longer a
+ * bus master, and vfio-pci's cdev opens.
  */
 static int device_corrupt_vfio(int stage)
 {
@@ -1103,21 +1106,36 @@ static int device_corrupt_vfio(int stage)
 					     COPY));
 		vfio_pci_device_close(&raw);
 		memfd = check_memfd(s, DEV_SIZE, &landed);
-		close(memfd);
 
-		if (vfio_corrupt[i].iommufd) {
-			fd = luo_retrieve(s, IOMMUFD_TOKEN);
-			CHECK(fd >= 0, "retrieve the iommufd: %s",
-			      strerror(-fd));
-			CHECK_RET(0, iommufd_ioas_alloc(fd, &ioas));
-			CHECK_RET(0, iommufd_hwpt_lu_restore(fd, HWPT_TOKEN, 0,
-							     &restored));
-			CHECK_RET(-EBUSY, iommufd_destroy(fd, restored));
-			close(fd);
+		if (!vfio_corrupt[i].iommufd) {
+			close(memfd);
+			CHECK_RET(-EBUSY, luo_finish(s));
+			close(s);
+			say("%s: record refused (%s), %s held and translating, the rest retrieved",
+			    name, vfio_corrupt[i].how, bdf[i]);
+			continue;
 		}
+		fd = luo_retrieve(s, IOMMUFD_TOKEN);
+		CHECK(fd >= 0, "retrieve the iommufd: %s", strerror(-fd));
+		CHECK_RET(0, iommufd_ioas_alloc(fd, &ioas));
+		CHECK_RET(0, iommufd_hwpt_lu_restore(fd, HWPT_TOKEN, 0,
+						     &restored));
 		CHECK_RET(-EBUSY, luo_finish(s));
+		CHECK_RET(0, iommufd_destroy(fd, restored));
+		snprintf(line, sizeof(line),
+			 "%s: live update: blocked, its restored domain is being freed",
+			 bdf[i]);
+		CHECK(kmsg_has(line), "no '%s' in the kernel log", line);
+		CHECK_RET(-ENOENT, iommufd_hwpt_lu_restore(fd, HWPT_TOKEN, 0,
+							   &restored));
+		blocked_dma(bdf[i], AFTER_FINISH);
+		check_memory(memfd, 0, DEV_SIZE, &landed, "the memfd after the blocked DMA");
+		CHECK_RET(-EBUSY, open_cdev(bdf[i]));
+		close(fd);
+		close(memfd);
+		CHECK_RET(0, luo_finish(s));
 		close(s);
-		say("%s: record refused (%s), %s held and translating, the rest retrieved",
+		say("%s: record refused (%s), %s blocked with its restored HWPT destroyed, the session finished",
 		    name, vfio_corrupt[i].how, bdf[i]);
 	}
 	s = luo_create_session(lu, "after");
