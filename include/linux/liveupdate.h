@@ -203,6 +203,8 @@ int liveupdate_get_token_outgoing(struct liveupdate_session *session,
 				  struct file *file, u64 *tokenp);
 int liveupdate_get_file_incoming(struct liveupdate_session *session,
 				 u64 token, struct file **filep);
+bool liveupdate_session_holds(struct liveupdate_session *session,
+			      struct liveupdate_file_handler *fh, u64 data);
 
 #ifdef CONFIG_LIVEUPDATE_TEST
 struct dentry;
@@ -275,6 +277,13 @@ static inline int liveupdate_get_file_incoming(struct liveupdate_session *sessio
 					       u64 token, struct file **filep)
 {
 	return -EOPNOTSUPP;
+}
+
+static inline bool liveupdate_session_holds(struct liveupdate_session *session,
+					    struct liveupdate_file_handler *fh,
+					    u64 data)
+{
+	return false;
 }
 
 #endif /* CONFIG_LIVEUPDATE */

@@ -653,6 +653,36 @@ int liveupdate_get_file_incoming(struct liveupdate_session *session,
 }
 EXPORT_SYMBOL_GPL(liveupdate_get_file_incoming);
 
+/**
+ * liveupdate_session_holds - whether an incoming session holds a file, by
+ *	what the previous kernel handed over for it
+ * @session: the session, as given to a handler callback
+ * @fh: the file's handler
+ * @data: the file's serialized data, as handed over
+ *
+ * For a handler that must tell whether state another handler's record
+ * names belongs to this session, without believing a record of its own.
+ * Call it only from a handler callback of @session.
+ *
+ * Return: true if @session has a file of @fh handed over with @data,
+ * retrieved or not.
+ */
+bool liveupdate_session_holds(struct liveupdate_session *session,
+			      struct liveupdate_file_handler *fh, u64 data)
+{
+	struct luo_session *s = to_luo_session(session);
+	struct luo_file *lf;
+
+	lockdep_assert_held(&s->lock);
+	if (!s->incoming)
+		return false;
+	list_for_each_entry(lf, &s->files, list)
+		if (lf->fh == fh && lf->data == data)
+			return true;
+	return false;
+}
+EXPORT_SYMBOL_GPL(liveupdate_session_holds);
+
 static const char *luo_file_state(struct luo_session *s, struct luo_file *lf)
 {
 	if (!s->incoming)
