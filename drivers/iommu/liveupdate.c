@@ -800,8 +800,8 @@ static int iommu_lu_incoming_index(u64 owner, u64 token)
  * @owner: the owner named in the record
  * @token: the domain's token
  * @groups: returns how many groups owned by live update are attached to
- *	it, each of which the owner holds the domain for until it claims
- *	the group with iommu_lu_claim_dma_owner()
+ *	it; the owner claims each with iommu_lu_claim_dma_owner(), or has it
+ *	blocked with iommu_lu_block_owned()
  *
  * From then on the owner frees it, with iommu_lu_free_domain(), once no
  * device translates through it.
@@ -860,6 +860,40 @@ void iommu_lu_free_domain(struct iommu_domain *domain)
 }
 EXPORT_SYMBOL_GPL(iommu_lu_free_domain);
 
+/**
+ * iommu_lu_block_device - block a device the live update still owns
+ * @dev: a device
+ *
+ * For a device whose record in its session was refused: it stops
+ * translating through its restored domain and its DMA faults from then
+ * on.  It stays the live update's until the next kernel.  A device the
+ * live update does not own (any more), or not on a restored domain, is
+ * left as it is.
+ *
+ * Return: true if @dev was blocked now.
+ */
+bool iommu_lu_block_device(struct device *dev)
+{
+	const struct iommu_lu_device_ser *d = iommu_lu_incoming_dev(dev);
+	struct iommu_domain *domain = NULL;
+
+	if (!d)
+		return false;
+	mutex_lock(&iommu_lu_restore_lock);
+	switch (iommu_lu_restored[d->domain].state) {
+	case IOMMU_LU_RESTORED_CORE:
+	case IOMMU_LU_RESTORED_TAKEN:
+		domain = iommu_lu_restored[d->domain].domain;
+	}
+	mutex_unlock(&iommu_lu_restore_lock);
+	/*
+	 * Freed meanwhile, the domain no longer has the group attached: the
+	 * pointer is only compared.
+	 */
+	return domain && iommu_lu_block_group(dev, domain, false) > 0;
+}
+EXPORT_SYMBOL_GPL(iommu_lu_block_device);
+
 /*
  * Each device of the incoming record that translates through @domain,
  * restored as the record's domain @index: iommu_lu_block_group(@check),
@@ -904,8 +938,7 @@ static int iommu_lu_block_each(struct iommu_domain *domain, u32 index,
  * A device whose group nobody took over since the boot (its file was never
  * retrieved, or its record was refused) would keep the domain, and the
  * memory it maps, until the next kernel.  Its owner frees it all the same:
- * each such group is attached to its blocking domain and stops counting
- * (the owner drops the reference it held for it, one per @blocked).
+ * each such group is attached to its blocking domain and stops counting.
  * Nothing is blocked if a group another owner took over is still
  * attached; the caller keeps new owners from taking groups over
  * meanwhile.

@@ -138,6 +138,7 @@ bool iommu_lu_device_owned(struct device *dev);
 int iommu_lu_block_group(struct device *dev, struct iommu_domain *domain,
 			 bool check);
 int iommu_lu_block_owned(struct iommu_domain *domain, unsigned int *blocked);
+bool iommu_lu_block_device(struct device *dev);
 #else
 static inline bool iommu_lu_device_preserved(struct device *dev)
 {

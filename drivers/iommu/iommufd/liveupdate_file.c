@@ -670,6 +670,25 @@ static struct liveupdate_file_handler iommufd_lu_handler = {
 };
 
 /**
+ * iommufd_lu_in_session - whether an iommufd of a session owns what the
+ *	IOMMU core recorded for it
+ * @session: an incoming session, as given to a handler callback
+ * @owner: the owner the IOMMU core's record names (the physical address
+ *	of the iommufd's record)
+ *
+ * For the handler of a device whose own record is refused: the IOMMU
+ * core's record, and this, tell whether the device it names is this
+ * session's.
+ *
+ * Return: true if @session holds the iommufd that @owner names.
+ */
+bool iommufd_lu_in_session(struct liveupdate_session *session, u64 owner)
+{
+	return liveupdate_session_holds(session, &iommufd_lu_handler, owner);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_lu_in_session, IOMMUFD);
+
+/**
  * iommufd_lu_init - register the iommufd handler with LUO
  *
  * Return: 0, also when live update is off; or the error of the

@@ -81,9 +81,11 @@ iommufd_hwpt_restored_find(struct iommufd_ctx *ictx, u64 token)
 
 /*
  * The restored HWPT of @ictx under @token, made now if need be, with a
- * reference for the caller.  The IOMMU core hands the domain over once;
- * each group live update owns through it holds a reference until its
- * device is bound.
+ * reference for the caller.  The IOMMU core hands the domain over once.
+ * The groups the live update still owns on it hold no reference: they
+ * are blocked before the HWPT is destroyed (iommufd_hwpt_restored_release())
+ * and the session cannot finish, so the iommufd cannot be closed, before
+ * it is.  A device bound holds one, as any attached device does.
  */
 static struct iommufd_hwpt_restored *
 iommufd_hwpt_restored_get(struct iommufd_ctx *ictx, u64 token)
@@ -112,11 +114,10 @@ iommufd_hwpt_restored_get(struct iommufd_ctx *ictx, u64 token)
 	}
 	restored->common.domain = domain;
 	restored->token = token;
-	refcount_add(groups, &restored->common.obj.users);
 	/* The caller's reference, before anyone else can see it */
 	iommufd_lock_obj(&restored->common.obj);
-	pr_info("HWPT %#llx restored as object %u\n", token,
-		restored->common.obj.id);
+	pr_info("HWPT %#llx restored as object %u, %u device(s) on it\n",
+		token, restored->common.obj.id, groups);
 	iommufd_object_finalize(ictx, &restored->common.obj);
 	return restored;
 }
@@ -188,9 +189,6 @@ int iommufd_hwpt_restored_release(struct iommufd_ctx *ictx, u32 id)
 	/* No device is bound meanwhile (iommufd_device_lu_bind()) */
 	mutex_lock(&iommufd_lu_restore_lock);
 	rc = iommu_lu_block_owned(restored->common.domain, &blocked);
-	/* The references the blocked groups held; ours and the table's stay */
-	if (blocked)
-		WARN_ON(refcount_sub_and_test(blocked, &obj->users));
 	mutex_unlock(&iommufd_lu_restore_lock);
 	if (blocked)
 		pr_info("HWPT %#llx: blocked %u device(s) nobody took back\n",
@@ -230,7 +228,7 @@ int iommufd_device_lu_owned(struct iommufd_ctx *ictx, struct device *dev)
  *
  * The group goes from the live update to the iommufd as it is, attached
  * to the restored domain: the device is bound and attached to the
- * restored HWPT, with the reference the group held on it.
+ * restored HWPT, which it holds a reference on from then on.
  *
  * Return: 0; -EPERM if the device was taken over meanwhile; -ENOENT if its
  * restored HWPT is gone; -ENOMEM.
@@ -264,7 +262,8 @@ int iommufd_device_lu_bind(struct iommufd_device *idev)
 	if (!rc) {
 		igroup->hwpt = &restored->common;
 		list_add_tail(&idev->group_item, &igroup->device_list);
-		/* As iommufd_device_attach(): iommufd_device_detach() drops it */
+		/* As iommufd_device_attach(): iommufd_device_detach() drops them */
+		refcount_inc(&restored->common.obj.users);
 		refcount_inc(&idev->obj.users);
 	}
 	mutex_unlock(&igroup->lock);

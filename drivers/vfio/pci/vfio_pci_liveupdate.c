@@ -37,17 +37,20 @@
  * bound to any iommufd yet, and lets the cdev open from then on.  It
  * believes the record only as far as the IOMMU core's own agrees: a
  * record that is malformed, names a device the IOMMU core did not keep,
- * another HWPT, or a device already retrieved is refused with EINVAL and
- * a log line, however often it is tried.  The device the IOMMU core kept
- * then stays held, translating through its restored domain into memory
- * that stays held, never passed through.  The rest of the session is
- * retrieved and works, but the session cannot finish while that domain
- * maps its memory.  The session's iommufd ends that: destroying the
- * restored HWPT blocks the device and frees the domain (nothing is done on
- * the word of the refused record: the IOMMU core's own record ties the
- * device to that iommufd), and the session can finish.  Otherwise the
- * next kexec, which no longer preserves the device, blocks it and frees
- * it all.
+ * another HWPT, a device of another session (a HWPT token is unique only
+ * within its iommufd) or a device already retrieved is refused with
+ * EINVAL and a log line, however often it is tried.  The device it names
+ * is blocked at once (its DMA faults) if the IOMMU core's record ties it
+ * to an iommufd of the same session and it is still held: so a corrupt
+ * record can block only its own session's devices.  The device stays
+ * held.  A device no refused record names (its record named another)
+ * stays as the IOMMU core kept it, translating through its restored
+ * domain into memory that stays held, never passed through.  The rest of
+ * the session is retrieved and works, but the session cannot finish while
+ * a restored domain maps its memory.  The session's iommufd ends that:
+ * destroying the restored HWPT blocks the devices still on it and frees
+ * the domain, and the session can finish.  Otherwise the next kexec,
+ * which no longer preserves the devices, blocks them and frees it all.
  *
  * A device retrieved is taken as it is by the first open of its file, a
  * bus master, without a reset; binding it to the iommufd retrieved from
@@ -112,17 +115,19 @@ static struct pci_driver *vfio_pci_lu_driver;
  * device preserved, which the next kernel must refuse.  "reserved": its
  * reserved field is set.  "device": it names 0000:00:00.0, a device the
  * live update did not keep.  "token": it names a HWPT the device was not
- * preserved on.
+ * preserved on.  "next": it names the device in the next slot, which may
+ * be another session's.
  */
 enum {
 	VFIO_PCI_LU_CORRUPT_NONE,
 	VFIO_PCI_LU_CORRUPT_RESERVED,
 	VFIO_PCI_LU_CORRUPT_DEVICE,
 	VFIO_PCI_LU_CORRUPT_TOKEN,
+	VFIO_PCI_LU_CORRUPT_NEXT,
 };
 
 static const char * const vfio_pci_lu_corrupt_names[] = {
-	"none", "reserved", "device", "token"
+	"none", "reserved", "device", "token", "next"
 };
 
 static struct liveupdate_test_knob vfio_pci_lu_corrupt = {
@@ -144,6 +149,9 @@ static void vfio_pci_lu_break(struct vfio_pci_lu_ser *ser)
 		break;
 	case VFIO_PCI_LU_CORRUPT_TOKEN:
 		ser->hwpt_token ^= 1;
+		break;
+	case VFIO_PCI_LU_CORRUPT_NEXT:
+		ser->rid += PCI_DEVFN(1, 0);
 		break;
 	default:
 		return;
@@ -295,11 +303,13 @@ void vfio_pci_lu_probe(struct vfio_pci_core_device *vdev)
  * A file for @pdev, which @ser names, device_lock held (the driver cannot
  * go meanwhile).  The record is believed only as far as the IOMMU core's
  * own record agrees: the device must translate through the domain the
- * IOMMU core restored for the HWPT @ser names, and be held for a session,
- * not retrieved yet.  Otherwise the record is wrong (EINVAL): a
- * device another session holds is never handed out.
+ * IOMMU core restored for the HWPT @ser names, that domain must belong to
+ * an iommufd of @session, and the device must be held for a session, not
+ * retrieved yet.  Otherwise the record is wrong (EINVAL): a device another
+ * session holds is never handed out.
  */
-static struct file *vfio_pci_lu_open_locked(struct pci_dev *pdev,
+static struct file *vfio_pci_lu_open_locked(struct liveupdate_session *session,
+					    struct pci_dev *pdev,
 					    const struct vfio_pci_lu_ser *ser)
 {
 	struct vfio_pci_core_device *vdev;
@@ -310,6 +320,11 @@ static struct file *vfio_pci_lu_open_locked(struct pci_dev *pdev,
 	    token != ser->hwpt_token) {
 		pci_err(pdev, "live update: the record names HWPT %#llx, which the IOMMU core did not keep it on\n",
 			ser->hwpt_token);
+		return ERR_PTR(-EINVAL);
+	}
+	/* A HWPT token is unique only within its iommufd */
+	if (!iommufd_lu_in_session(session, owner)) {
+		pci_err(pdev, "live update: the record names a device of another session\n");
 		return ERR_PTR(-EINVAL);
 	}
 	if (pdev->driver != vfio_pci_lu_driver) {
@@ -327,8 +342,36 @@ static struct file *vfio_pci_lu_open_locked(struct pci_dev *pdev,
 	return file;
 }
 
-/* A file for the device @ser names, bound to vfio-pci */
-static struct file *vfio_pci_lu_open(const struct vfio_pci_lu_ser *ser)
+/*
+ * @ser was refused: block the device it names, device_lock held, if that
+ * is a device of @session still held for it.  Only the IOMMU core's own
+ * record, which passed its checks, says whose it is: a record that names
+ * another session's device, or one retrieved already, blocks nothing.
+ */
+static void vfio_pci_lu_block_locked(struct liveupdate_session *session,
+				     struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *vdev;
+	u64 owner, token;
+
+	if (pdev->driver != vfio_pci_lu_driver)
+		return;
+	vdev = dev_get_drvdata(&pdev->dev);
+	if (!READ_ONCE(vdev->vdev.lu_held) ||
+	    iommu_lu_device_restored(&pdev->dev, &owner, &token) ||
+	    !iommufd_lu_in_session(session, owner))
+		return;
+	if (iommu_lu_block_device(&pdev->dev))
+		pci_warn(pdev, "live update: blocked, its record was refused\n");
+}
+
+/*
+ * A file for the device @ser names, bound to vfio-pci; if @ser is refused
+ * (@refused, or by the checks), the device is blocked.
+ */
+static struct file *vfio_pci_lu_open(struct liveupdate_session *session,
+				     const struct vfio_pci_lu_ser *ser,
+				     bool refused)
 {
 	struct pci_dev *pdev;
 	struct file *file;
@@ -337,10 +380,13 @@ static struct file *vfio_pci_lu_open(const struct vfio_pci_lu_ser *ser)
 					   ser->rid & 0xff);
 	if (!pdev) {
 		pr_err("%04x:%04x: no such device\n", ser->segment, ser->rid);
-		return ERR_PTR(-ENODEV);
+		return ERR_PTR(refused ? -EINVAL : -ENODEV);
 	}
 	device_lock(&pdev->dev);
-	file = vfio_pci_lu_open_locked(pdev, ser);
+	file = refused ? ERR_PTR(-EINVAL) :
+		vfio_pci_lu_open_locked(session, pdev, ser);
+	if (PTR_ERR(file) == -EINVAL)
+		vfio_pci_lu_block_locked(session, pdev);
 	device_unlock(&pdev->dev);
 	pci_dev_put(pdev);
 	return file;
@@ -364,11 +410,13 @@ static int vfio_pci_lu_retrieve(struct liveupdate_file_op_args *args)
 		args->private_data = folio;
 	}
 	ser = folio_address(folio);
-	if (folio_size(folio) < sizeof(*ser) || ser->reserved) {
+	if (folio_size(folio) < sizeof(*ser)) {
 		pr_err("record at %#llx is malformed\n", args->serialized_data);
 		return -EINVAL;
 	}
-	file = vfio_pci_lu_open(ser);
+	if (ser->reserved)
+		pr_err("record at %#llx is malformed\n", args->serialized_data);
+	file = vfio_pci_lu_open(args->session, ser, ser->reserved);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	folio_put(folio);

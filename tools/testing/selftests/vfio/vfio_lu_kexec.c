@@ -45,14 +45,15 @@
  * device_corrupt_unit: the same with the record naming another unit: the
  *	unit the device is on finds itself translating for nobody and blocks
  *	every device.
- * device_corrupt_vfio: three edus, each in a session of its own, the
+ * device_corrupt_vfio: four edus, each in a session of its own, the
  *	vfio-pci record of each made malformed another way (LIVEUPDATE_TEST
  *	knob): each RETRIEVE_FD of a device fails with EINVAL and a log line;
- *	the devices stay held, translating through their restored domains;
- *	the memfds are retrieved and work; FINISH fails with EBUSY while the
- *	restored domains map the sessions' memory; two VMMs destroy their
- *	restored HWPT, which blocks the device, and finish; new sessions
- *	work; the kexec after frees the devices.
+ *	the devices stay held; a device a refused record names is blocked
+ *	at once if it is of the same session, one that no refused record
+ *	names goes on translating through its restored domain; the memfds are retrieved and work; FINISH fails
+ *	with EBUSY while the restored domains map the sessions' memory; two
+ *	VMMs destroy their restored HWPT, which blocks a device still on it,
+ *	and finish; new sessions work; the kexec after frees the devices.
  * device_iommu_off: the next kernel boots with intel_iommu=off; the unit
  *	stays translating through the preserved tables, the device's DMA
  *	lands in the memfd (untranslated, it would land elsewhere).
@@ -1023,35 +1024,43 @@ static const struct {
 	const char *how;	/* the knob's mode */
 	const char *line;	/* the log line of the refusal */
 	bool on_edu;		/* that line follows the edu's BDF */
+	bool blocked;		/* the record still names its edu: blocked */
 	bool iommufd;		/* the VMM also retrieves its iommufd */
 } vfio_corrupt[] = {
-	{ "reserved", "is malformed" },
+	/* The next slot's edu, the next session's */
+	{ "next", "live update: the record names a device of another session" },
+	{ "reserved", "is malformed", false, true },
 	{ "device", "0000:00:00.0: live update: the record names HWPT", false,
-	  true },
+	  false, true },
 	{ "token", ": live update: the record names HWPT 0x4857505400000000,",
-	  true, true },
+	  true, true, true },
 };
 
 enum { NR_CORRUPT = ARRAY_SIZE(vfio_corrupt) };
 
 /*
- * The vfio-pci record of each of three edus made malformed, another way
+ * The vfio-pci record of each of four edus made malformed, another way
  * for each (vfio_corrupt[]), with each edu in a session of its own.  In
  * the next kernel nothing believes a record the IOMMU core's own does not
  * back: each RETRIEVE_FD of a device fails with EINVAL and its log line,
- * again on a second try, and nothing else is touched on its word.  A
- * device refused stays as the IOMMU core kept it: held for its session
- * (its cdev refuses to open), a bus master translating through its
- * restored domain (a DMA lands in its memfd: never passed through).  The
- * rest of each session works: the memfd comes back with every byte.  The
- * first session's VMM stops there: its session cannot finish (EBUSY) while
- * the restored domain maps its memory, and stays with LUO.  The other two
- * retrieve the iommufd and restore its HWPT by its token; destroying it
- * blocks the device the IOMMU core kept on it (its log line; its DMA
- * faults and lands nowhere) and frees the domain, and the session
- * finishes.  A new session works.  Stage 3, after a kexec that carried
- * nothing: each edu is an ordinary device, with no driver and no longer a
- * bus master, and vfio-pci's cdev opens.
+ * again on a second try.  A device a refused record names is blocked at
+ * once, with its log line, when the IOMMU core's record ties it to an
+ * iommufd of the same session (reserved bits set, another HWPT named):
+ * its DMA faults and lands nowhere.  A record that names another
+ * session's device ("next", checked first: the device is held and in
+ * use by the next session) or no device kept ("device") blocks nothing
+ * and hands nothing out: the edu stays as the IOMMU core kept it,
+ * translating through its restored domain (a DMA lands in its memfd:
+ * never passed through).  Either way the device stays held for its
+ * session (its cdev refuses to open), and the rest of the session works:
+ * the memfd comes back with every byte.  The first two sessions' VMMs
+ * stop there: their sessions cannot finish (EBUSY) while a restored
+ * domain maps their memory, and stay with LUO.  The other two retrieve
+ * the iommufd and restore its HWPT by its token; FINISH fails with EBUSY
+ * until they destroy it, which blocks the edu still translating through
+ * it and frees the domain; then the session finishes.  A new session works.  Stage 3,
+ * after a kexec that carried nothing: each edu is an ordinary device,
+ * with no driver and no longer a bus master, and vfio-pci's cdev opens.
  */
 static int device_corrupt_vfio(int stage)
 {
@@ -1059,6 +1068,7 @@ static int device_corrupt_vfio(int stage)
 	struct guest g[NR_CORRUPT] = { };
 	char bdf[NR_CORRUPT][16], name[16], line[128];
 	int lu = open_lu(), s, memfd, fd, i;
+	const struct landed *l;
 	struct vfio_pci_device raw;
 	uint32_t ioas, restored;
 
@@ -1073,7 +1083,7 @@ static int device_corrupt_vfio(int stage)
 			preserve_device_in(lu, &g[i], name, NULL);
 		}
 		load_next_kernel();
-		say("three edus preserved with malformed vfio-pci records");
+		say("four edus preserved with malformed vfio-pci records");
 		kexec_now(stage);
 	}
 
@@ -1083,7 +1093,7 @@ static int device_corrupt_vfio(int stage)
 			check_not_master(bdf[i]);
 			check_cdev_opens(bdf[i]);
 		}
-		say("the kexec after the refusals freed the three edus");
+		say("the kexec after the refusals freed the four edus");
 		return 0;
 	}
 
@@ -1101,17 +1111,36 @@ static int device_corrupt_vfio(int stage)
 		CHECK_RET(-EBUSY, open_cdev(bdf[i]));
 		check_driver(bdf[i], "vfio-pci");
 		check_master(bdf[i]);
-		open_raw(&raw, bdf[i]);
-		CHECK_RET(0, vfio_dma_memcpy(&raw, IOVA + SRC, IOVA + AFTER,
-					     COPY));
-		vfio_pci_device_close(&raw);
-		memfd = check_memfd(s, DEV_SIZE, &landed);
+		snprintf(line, sizeof(line),
+			 "%s: live update: blocked, its record was refused",
+			 bdf[i]);
+		if (vfio_corrupt[i].blocked) {
+			CHECK(kmsg_has(line), "no '%s' in the kernel log",
+			      line);
+			blocked_dma(bdf[i], AFTER);
+			l = &corrupt_landed;
+		} else {
+			CHECK(!kmsg_has(line), "'%s' in the kernel log", line);
+			/* Nor the next session's edu, which "next" names */
+			if (i + 1 < NR_CORRUPT) {
+				snprintf(line, sizeof(line),
+					 "%s: live update: blocked", bdf[i + 1]);
+				CHECK(!kmsg_has(line), "'%s' in the kernel log",
+				      line);
+			}
+			open_raw(&raw, bdf[i]);
+			CHECK_RET(0, vfio_dma_memcpy(&raw, IOVA + SRC,
+						     IOVA + AFTER, COPY));
+			vfio_pci_device_close(&raw);
+			l = &landed;
+		}
+		memfd = check_memfd(s, DEV_SIZE, l);
 
 		if (!vfio_corrupt[i].iommufd) {
 			close(memfd);
 			CHECK_RET(-EBUSY, luo_finish(s));
 			close(s);
-			say("%s: record refused (%s), %s held and translating, the rest retrieved",
+			say("%s: record refused (%s), %s held and blocked, the rest retrieved",
 			    name, vfio_corrupt[i].how, bdf[i]);
 			continue;
 		}
@@ -1122,20 +1151,21 @@ static int device_corrupt_vfio(int stage)
 						     &restored));
 		CHECK_RET(-EBUSY, luo_finish(s));
 		CHECK_RET(0, iommufd_destroy(fd, restored));
-		snprintf(line, sizeof(line),
-			 "%s: live update: blocked, its restored domain is being freed",
-			 bdf[i]);
-		CHECK(kmsg_has(line), "no '%s' in the kernel log", line);
 		CHECK_RET(-ENOENT, iommufd_hwpt_lu_restore(fd, HWPT_TOKEN, 0,
 							   &restored));
-		blocked_dma(bdf[i], AFTER_FINISH);
-		check_memory(memfd, 0, DEV_SIZE, &landed, "the memfd after the blocked DMA");
+		snprintf(line, sizeof(line),
+			 "%s: live update: blocked, off its restored domain",
+			 bdf[i]);
+		CHECK(kmsg_has(line), "no '%s' in the kernel log", line);
+		if (!vfio_corrupt[i].blocked)
+			blocked_dma(bdf[i], AFTER_FINISH);
+		check_memory(memfd, 0, DEV_SIZE, l, "the memfd after the blocked DMA");
 		CHECK_RET(-EBUSY, open_cdev(bdf[i]));
 		close(fd);
 		close(memfd);
 		CHECK_RET(0, luo_finish(s));
 		close(s);
-		say("%s: record refused (%s), %s blocked with its restored HWPT destroyed, the session finished",
+		say("%s: record refused (%s), %s blocked, its restored HWPT destroyed, the session finished",
 		    name, vfio_corrupt[i].how, bdf[i]);
 	}
 	s = luo_create_session(lu, "after");
