@@ -50,10 +50,11 @@
  *	knob): each RETRIEVE_FD of a device fails with EINVAL and a log line;
  *	the devices stay held; a device a refused record names is blocked
  *	at once if it is of the same session, one that no refused record
- *	names goes on translating through its restored domain; the memfds are retrieved and work; FINISH fails
- *	with EBUSY while the restored domains map the sessions' memory; two
- *	VMMs destroy their restored HWPT, which blocks a device still on it,
- *	and finish; new sessions work; the kexec after frees the devices.
+ *	names goes on translating through its restored domain; the memfds
+ *	are retrieved and work; FINISH fails with EBUSY while the restored
+ *	domains map the sessions' memory; two VMMs destroy their restored
+ *	HWPT, which blocks a device still on it, and finish; new sessions
+ *	work; the kexec after frees the devices.
  * device_iommu_off: the next kernel boots with intel_iommu=off; the unit
  *	stays translating through the preserved tables, the device's DMA
  *	lands in the memfd (untranslated, it would land elsewhere).
@@ -1165,7 +1166,7 @@ static int device_corrupt_vfio(int stage)
 		close(memfd);
 		CHECK_RET(0, luo_finish(s));
 		close(s);
-		say("%s: record refused (%s), %s blocked, its restored HWPT destroyed, the session finished",
+		say("%s: record refused (%s), %s blocked, HWPT destroyed, session finished",
 		    name, vfio_corrupt[i].how, bdf[i]);
 	}
 	s = luo_create_session(lu, "after");
