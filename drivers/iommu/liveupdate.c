@@ -729,6 +729,13 @@ static struct iommu_lu_restored *iommu_lu_restored_find(struct iommu_domain *dom
 	return NULL;
 }
 
+/* Whether @r is restored and not freed; iommu_lu_restore_lock held */
+static bool iommu_lu_restored_live(const struct iommu_lu_restored *r)
+{
+	return r->state == IOMMU_LU_RESTORED_CORE ||
+	       r->state == IOMMU_LU_RESTORED_TAKEN;
+}
+
 /**
  * iommu_lu_restored_attached - count the groups owned by live update that
  *	translate through a restored domain
@@ -770,9 +777,7 @@ int iommu_lu_device_restored(struct device *dev, u64 *owner, u64 *token)
 		return err;
 	dom = iommu_lu_incoming_domain(d);
 	mutex_lock(&iommu_lu_restore_lock);
-	switch (iommu_lu_restored[d->domain].state) {
-	case IOMMU_LU_RESTORED_CORE:
-	case IOMMU_LU_RESTORED_TAKEN:
+	if (iommu_lu_restored_live(&iommu_lu_restored[d->domain])) {
 		*owner = dom->owner;
 		*token = dom->token;
 		err = 0;
@@ -880,11 +885,8 @@ bool iommu_lu_block_device(struct device *dev)
 	if (!d)
 		return false;
 	mutex_lock(&iommu_lu_restore_lock);
-	switch (iommu_lu_restored[d->domain].state) {
-	case IOMMU_LU_RESTORED_CORE:
-	case IOMMU_LU_RESTORED_TAKEN:
+	if (iommu_lu_restored_live(&iommu_lu_restored[d->domain]))
 		domain = iommu_lu_restored[d->domain].domain;
-	}
 	mutex_unlock(&iommu_lu_restore_lock);
 	/*
 	 * Freed meanwhile, the domain no longer has the group attached: the

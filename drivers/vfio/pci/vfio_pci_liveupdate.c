@@ -300,42 +300,50 @@ void vfio_pci_lu_probe(struct vfio_pci_core_device *vdev)
 }
 
 /*
- * A file for @pdev, which @ser names, device_lock held (the driver cannot
- * go meanwhile).  The record is believed only as far as the IOMMU core's
- * own record agrees: the device must translate through the domain the
- * IOMMU core restored for the HWPT @ser names, that domain must belong to
- * an iommufd of @session, and the device must be held for a session, not
- * retrieved yet.  Otherwise the record is wrong (EINVAL): a device another
- * session holds is never handed out.
+ * Whether @ser, which names @pdev, is believed, device_lock held (the
+ * driver cannot go meanwhile): only as far as the IOMMU core's own record
+ * agrees.  The device must translate through the domain the IOMMU core
+ * restored for the HWPT @ser names, that domain must belong to an iommufd
+ * of @session, and the device must be held for a session, not retrieved
+ * yet.  Otherwise the record is wrong (EINVAL): a device another session
+ * holds is never handed out.  A device not bound to vfio-pci is busy.
  */
-static struct file *vfio_pci_lu_open_locked(struct liveupdate_session *session,
-					    struct pci_dev *pdev,
-					    const struct vfio_pci_lu_ser *ser)
+static int vfio_pci_lu_check_locked(struct liveupdate_session *session,
+				    struct pci_dev *pdev,
+				    const struct vfio_pci_lu_ser *ser)
 {
 	struct vfio_pci_core_device *vdev;
-	struct file *file;
 	u64 owner, token;
 
 	if (iommu_lu_device_restored(&pdev->dev, &owner, &token) ||
 	    token != ser->hwpt_token) {
 		pci_err(pdev, "live update: the record names HWPT %#llx, which the IOMMU core did not keep it on\n",
 			ser->hwpt_token);
-		return ERR_PTR(-EINVAL);
+		return -EINVAL;
 	}
 	/* A HWPT token is unique only within its iommufd */
 	if (!iommufd_lu_in_session(session, owner)) {
 		pci_err(pdev, "live update: the record names a device of another session\n");
-		return ERR_PTR(-EINVAL);
+		return -EINVAL;
 	}
 	if (pdev->driver != vfio_pci_lu_driver) {
 		pci_err(pdev, "live update: not bound to vfio-pci\n");
-		return ERR_PTR(-EBUSY);
+		return -EBUSY;
 	}
 	vdev = dev_get_drvdata(&pdev->dev);
 	if (!READ_ONCE(vdev->vdev.lu_held)) {
 		pci_err(pdev, "live update: not held for a session\n");
-		return ERR_PTR(-EINVAL);
+		return -EINVAL;
 	}
+	return 0;
+}
+
+/* A file for @pdev, whose record was believed, device_lock held */
+static struct file *vfio_pci_lu_file_locked(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
+	struct file *file;
+
 	file = vfio_device_cdev_file(&vdev->vdev);
 	if (!IS_ERR(file))
 		WRITE_ONCE(vdev->vdev.lu_held, false);
@@ -366,8 +374,9 @@ static void vfio_pci_lu_block_locked(struct liveupdate_session *session,
 }
 
 /*
- * A file for the device @ser names, bound to vfio-pci; if @ser is refused
- * (@refused, or by the checks), the device is blocked.
+ * A file for the device @ser names, bound to vfio-pci.  If @ser is refused
+ * (@refused, or by vfio_pci_lu_check_locked()), the device it names may
+ * be blocked; a failure to make the file blocks nothing.
  */
 static struct file *vfio_pci_lu_open(struct liveupdate_session *session,
 				     const struct vfio_pci_lu_ser *ser,
@@ -375,6 +384,7 @@ static struct file *vfio_pci_lu_open(struct liveupdate_session *session,
 {
 	struct pci_dev *pdev;
 	struct file *file;
+	int err;
 
 	pdev = pci_get_domain_bus_and_slot(ser->segment, ser->rid >> 8,
 					   ser->rid & 0xff);
@@ -383,10 +393,10 @@ static struct file *vfio_pci_lu_open(struct liveupdate_session *session,
 		return ERR_PTR(refused ? -EINVAL : -ENODEV);
 	}
 	device_lock(&pdev->dev);
-	file = refused ? ERR_PTR(-EINVAL) :
-		vfio_pci_lu_open_locked(session, pdev, ser);
-	if (PTR_ERR(file) == -EINVAL)
+	err = refused ? -EINVAL : vfio_pci_lu_check_locked(session, pdev, ser);
+	if (err == -EINVAL)
 		vfio_pci_lu_block_locked(session, pdev);
+	file = err ? ERR_PTR(err) : vfio_pci_lu_file_locked(pdev);
 	device_unlock(&pdev->dev);
 	pci_dev_put(pdev);
 	return file;
@@ -397,6 +407,7 @@ static int vfio_pci_lu_retrieve(struct liveupdate_file_op_args *args)
 	struct vfio_pci_lu_ser *ser;
 	struct folio *folio;
 	struct file *file;
+	bool malformed;
 
 	folio = args->private_data;
 	if (!folio) {
@@ -410,13 +421,13 @@ static int vfio_pci_lu_retrieve(struct liveupdate_file_op_args *args)
 		args->private_data = folio;
 	}
 	ser = folio_address(folio);
-	if (folio_size(folio) < sizeof(*ser)) {
+	malformed = folio_size(folio) < sizeof(*ser) || ser->reserved;
+	if (malformed)
 		pr_err("record at %#llx is malformed\n", args->serialized_data);
+	/* Too short, it names no device at all */
+	if (folio_size(folio) < sizeof(*ser))
 		return -EINVAL;
-	}
-	if (ser->reserved)
-		pr_err("record at %#llx is malformed\n", args->serialized_data);
-	file = vfio_pci_lu_open(args->session, ser, ser->reserved);
+	file = vfio_pci_lu_open(args->session, ser, malformed);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	folio_put(folio);
