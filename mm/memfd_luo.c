@@ -20,12 +20,15 @@
  *
  * The next kernel rebuilds a memfd with the same folios, size, position,
  * seals and mode, charged to the memory cgroup (and for huge pages the
- * hugetlb cgroup) of the task that retrieves it.  Its size stays frozen
+ * hugetlb cgroup) of the task that retrieves it.  A shmem memfd is given
+ * back before its folios, which follow at once, so that the retrieve
+ * does not grow with the memfd (memfd_luo_lazy.c).  Its size stays frozen
  * there until the session finishes: a device may go on translating into
  * its pages through an IOMMU domain restored from the same session, and
- * the session's iommufd holds FINISH back until that domain is gone.  If it cannot (a cgroup
- * without room), RETRIEVE_FD fails with ENOMEM and nothing changed: the
- * handler keeps the restored folios, so that a later retrieve, maybe from
+ * the session's iommufd holds FINISH back until that domain is gone;
+ * finishing waits for the last folio.  If the memfd cannot be rebuilt (a
+ * cgroup without room), RETRIEVE_FD fails with ENOMEM and nothing changed:
+ * the handler keeps what it restored, so that a later retrieve, maybe from
  * another process, can try again.  Finishing a memfd never retrieved frees
  * its memory.
  *
@@ -168,6 +171,10 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 	if (is_file_hugepages(args->file) &&
 	    hstate_is_gigantic(hstate_file(args->file)))
 		return -EOPNOTSUPP;
+	/* A memfd retrieved from the last update: all of it, first. */
+	err = memfd_lazy_wait(args->file);
+	if (err)
+		return err;
 
 	out = kzalloc(sizeof(*out), GFP_KERNEL);
 	if (!out)
@@ -220,17 +227,22 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
  * grows by 2^61, which multiplied by the size of a record wraps around to
  * the list's true size.  "huge": 2^33 folios in a list and a file large
  * enough to hold them, more than any machine this runs on has pages.
- * And one that breaks nothing: "added" makes the next reboot's take-up of
- * folios added to a memfd since its preserve fail, once, with -ENOMEM.
+ * "phys": a record three quarters down its list names a page that was not
+ * preserved (physical address 0), found only when its piece is taken up.
+ * And two that break nothing: "added" makes the next reboot's take-up of
+ * folios added to a memfd since its preserve fail, once, with -ENOMEM;
+ * "no-worker", written in the next kernel, leaves the next shmem memfd
+ * retrieved without a worker, so that its folios are taken up only as
+ * they are asked for, and at finish.
  */
 enum {
 	MEMFD_LUO_CORRUPT_NONE, MEMFD_LUO_CORRUPT_INDEX,
 	MEMFD_LUO_CORRUPT_COUNT, MEMFD_LUO_CORRUPT_HUGE,
-	MEMFD_LUO_FAIL_ADDED,
+	MEMFD_LUO_FAIL_ADDED, MEMFD_LUO_NO_WORKER, MEMFD_LUO_CORRUPT_PHYS,
 };
 
 static const char * const memfd_luo_corrupt_names[] = {
-	"none", "index", "count", "huge", "added",
+	"none", "index", "count", "huge", "added", "no-worker", "phys",
 };
 
 static struct liveupdate_test_knob memfd_luo_corrupt = {
@@ -250,6 +262,10 @@ static void memfd_luo_break(struct memfd_luo_out *out)
 		main->recs[i].index = main->recs[i - 1].index;
 		pr_warn("test: record %lu of %lu made malformed\n", i, main->nr);
 		break;
+	case MEMFD_LUO_CORRUPT_PHYS:
+		main->recs[i].phys = 0;
+		pr_warn("test: record %lu of %lu names page 0\n", i, main->nr);
+		break;
 	case MEMFD_LUO_CORRUPT_COUNT:
 		out->ser->nr_folios += BIT_ULL(61);
 		pr_warn("test: folio count made %llu\n", out->ser->nr_folios);
@@ -267,13 +283,26 @@ static void memfd_luo_break(struct memfd_luo_out *out)
 	memfd_luo_corrupt.mode = MEMFD_LUO_CORRUPT_NONE;
 }
 
-bool memfd_luo_test_fail_added(void)
+/* Whether the knob says @mode; if so, once: it goes back to "none". */
+static bool memfd_luo_test_once(int mode, const char *what)
 {
-	if (memfd_luo_corrupt.mode != MEMFD_LUO_FAIL_ADDED)
+	if (memfd_luo_corrupt.mode != mode)
 		return false;
 	memfd_luo_corrupt.mode = MEMFD_LUO_CORRUPT_NONE;
-	pr_warn("test: taking up the added folios fails\n");
+	pr_warn("test: %s\n", what);
 	return true;
+}
+
+bool memfd_luo_test_fail_added(void)
+{
+	return memfd_luo_test_once(MEMFD_LUO_FAIL_ADDED,
+				   "taking up the added folios fails");
+}
+
+bool memfd_luo_test_no_worker(void)
+{
+	return memfd_luo_test_once(MEMFD_LUO_NO_WORKER,
+				   "a memfd retrieved without a worker");
 }
 
 static void __init memfd_luo_debugfs(void)
@@ -302,6 +331,7 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	err = memfd_luo_take_added(out, args->file);
 	if (!err)
 		err = memfd_luo_record(out->ser, args->file);
+	out->ser->nr_pages = out->main.nr_pages + out->late.nr_pages;
 	if (!err)
 		memfd_luo_break(out);
 	inode_unlock(inode);
@@ -312,6 +342,26 @@ static void memfd_luo_take_failed(u64 phys, int err)
 {
 	pr_err("cannot take up the memfd handed over at %#llx (%d); what could be restored is freed\n",
 	       phys, err);
+}
+
+/*
+ * Make the memfd of @in: a shmem memfd at once, its folios taken up after
+ * (memfd_luo_lazy.c); a hugetlb memfd, a few folios per GiB, whole.
+ */
+static struct file *memfd_luo_make(struct memfd_luo_in *in, u64 phys)
+{
+	int err;
+
+	if (!in->ser->huge_shift)
+		return memfd_lazy_rebuild(in, !memfd_luo_test_no_worker());
+	if (!in->taken) {
+		err = memfd_luo_in_take_folios(in);
+		if (err) {
+			memfd_luo_take_failed(phys, err);
+			return ERR_PTR(err);
+		}
+	}
+	return memfd_luo_rebuild(in);
 }
 
 static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
@@ -326,7 +376,7 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 		in = kzalloc(sizeof(*in), GFP_KERNEL);
 		if (!in)
 			return -ENOMEM;
-		err = memfd_luo_in_take(in, args->serialized_data);
+		err = memfd_luo_in_take_ser(in, args->serialized_data);
 		if (err) {
 			memfd_luo_take_failed(args->serialized_data, err);
 			kfree(in);
@@ -336,10 +386,15 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 		}
 		args->private_data = in;
 	}
-
-	file = memfd_luo_rebuild(in);
-	if (IS_ERR(file))
-		return PTR_ERR(file);	/* nothing lost: try again later */
+	file = memfd_luo_make(in, args->serialized_data);
+	if (IS_ERR(file)) {
+		if (!in->ser) {
+			/* Malformed: what could be restored is freed. */
+			kfree(in);
+			args->private_data = ERR_PTR(-EINVAL);
+		}
+		return PTR_ERR(file);	/* else nothing lost: try again later */
+	}
 	/*
 	 * Until the session finishes, a device may still translate into
 	 * these pages through a domain restored from it (the session's
@@ -353,6 +408,25 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 	return 0;
 }
 
+/*
+ * Finish a memfd that was retrieved: an ordinary memfd from now on, once
+ * every folio is in it.  One whose folios cannot all be taken up keeps its
+ * size frozen: its pages not taken up stay where they are, and nothing
+ * may fill their holes.
+ */
+static void memfd_luo_finish_retrieved(struct file *file)
+{
+	int err = memfd_lazy_wait(file);
+
+	if (err) {
+		pr_err("a retrieved memfd keeps its size frozen: %d\n", err);
+		return;
+	}
+	inode_lock(file_inode(file));
+	(*memfd_luo_size_frozen(file))--;
+	inode_unlock(file_inode(file));
+}
+
 static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 {
 	struct memfd_luo_in *in = args->private_data;
@@ -360,16 +434,15 @@ static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 	int err;
 
 	if (args->retrieve_status > 0) {
-		/* An ordinary memfd from now on */
-		inode_lock(file_inode(args->file));
-		(*memfd_luo_size_frozen(args->file))--;
-		inode_unlock(file_inode(args->file));
+		memfd_luo_finish_retrieved(args->file);
 		return;
 	}
 	if (IS_ERR(in))
 		return;
 	if (in) {
-		/* Retrieves failed: free what the first one took. */
+		/* Retrieves failed: free the memfd's memory. */
+		if (in->ser && !in->taken)
+			memfd_luo_in_take_folios(in);
 		memfd_luo_in_put(in);
 		kfree(in);
 		return;
@@ -403,6 +476,8 @@ static int __init memfd_luo_init(void)
 
 	if (!liveupdate_enabled())
 		return 0;
+	if (memfd_lazy_init())
+		pr_warn("no workqueue of its own: memfds are taken up at nice 0\n");
 	err = liveupdate_register_file_handler(&memfd_luo_handler);
 	if (err)
 		pr_err("cannot register the memfd handler (%d)\n", err);

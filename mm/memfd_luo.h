@@ -25,7 +25,7 @@ struct user_struct;
  * (written into holes since).  No folio is in both.  All values are
  * native-endian.
  */
-#define MEMFD_LUO_COMPATIBLE	"memfd-612-v2"
+#define MEMFD_LUO_COMPATIBLE	"memfd-612-v3"
 
 #define MEMFD_LUO_FOLIO_DIRTY		BIT(0)
 #define MEMFD_LUO_FOLIO_UPTODATE	BIT(1)
@@ -62,6 +62,8 @@ struct memfd_luo_folio_ser {
  * @reserved: zero
  * @nr_late: number of folios taken up at the reboot
  * @late: a vmalloc area of @nr_late records; zeroes when there is none
+ * @nr_pages: the pages of the folios of both lists: what the next kernel
+ *	charges at once, before it reads the lists
  */
 struct memfd_luo_ser {
 	u64 pos;
@@ -74,6 +76,7 @@ struct memfd_luo_ser {
 	u32 reserved;
 	u64 nr_late;
 	struct kho_vmalloc late;
+	u64 nr_pages;
 } __packed;
 
 /*
@@ -160,8 +163,14 @@ void memfd_luo_unaccount(struct memfd_luo_out *out);
 
 #ifdef CONFIG_LIVEUPDATE_TEST
 bool memfd_luo_test_fail_added(void);
+bool memfd_luo_test_no_worker(void);
 #else
 static inline bool memfd_luo_test_fail_added(void)
+{
+	return false;
+}
+
+static inline bool memfd_luo_test_no_worker(void)
 {
 	return false;
 }
@@ -177,6 +186,8 @@ static inline bool memfd_luo_test_fail_added(void)
  * @ser: the handover record
  * @folios: its folios, main and late merged, in index order
  * @nr: number of them
+ * @taken: the folios were restored (into @folios, or freed on failure);
+ *	a shmem memfd is rebuilt before they are (memfd_lazy_rebuild())
  *
  * What the first retrieve of a memfd took of its preserved state.  If the
  * memfd cannot be rebuilt now (its memory cgroup has no room, say), this
@@ -188,10 +199,29 @@ struct memfd_luo_in {
 	const struct memfd_luo_ser *ser;
 	struct folio **folios;
 	unsigned long nr;
+	bool taken;
 };
 
+int memfd_luo_in_take_ser(struct memfd_luo_in *in, u64 phys);
+int memfd_luo_in_take_folios(struct memfd_luo_in *in);
 int memfd_luo_in_take(struct memfd_luo_in *in, u64 phys);
 void memfd_luo_in_put(struct memfd_luo_in *in);
+struct file *memfd_luo_new_file(const struct memfd_luo_ser *ser);
 struct file *memfd_luo_rebuild(struct memfd_luo_in *in);
+bool memfd_luo_rec_valid(const struct memfd_luo_folio_ser *rec, pgoff_t next,
+			 const struct memfd_luo_ser *ser);
+bool memfd_luo_run_restore(const struct memfd_luo_folio_ser *recs,
+			   unsigned long i, unsigned long n,
+			   struct folio **folios);
+void memfd_luo_free_recs(const struct memfd_luo_folio_ser *recs,
+			 unsigned long from, unsigned long nr);
+
+/* ------------------------------------------------------------------------
+ * Taken up after the retrieve (memfd_luo_lazy.c)
+ */
+
+int memfd_lazy_init(void);
+struct file *memfd_lazy_rebuild(struct memfd_luo_in *in, bool worker);
+int memfd_lazy_wait(struct file *file);
 
 #endif /* _MM_MEMFD_LUO_H */

@@ -5,10 +5,11 @@
  *
  * Nothing handed over is trusted: the record of the memfd and every folio
  * record are checked before anything is done with them, and a memfd that
- * fails a check is refused, with what could be restored of it freed.  A
- * GiB is a quarter of a million folios to set up while the VMM waits, so
- * a long list is restored on two CPUs, and putting the folios on the LRU
- * is left to a work item once the memfd is usable.
+ * fails a check is refused, with what could be restored of it freed.
+ * A shmem memfd is rebuilt first and its folios follow it
+ * (memfd_luo_lazy.c, which uses the checks and the restore of runs here);
+ * a hugetlb memfd, and one that is only freed, is restored here whole, a
+ * long list on two CPUs.
  */
 
 #define pr_fmt(fmt) "memfd_luo: " fmt
@@ -23,7 +24,6 @@
 #include <linux/shmem_fs.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
-#include <linux/swap.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
@@ -67,6 +67,10 @@ static bool memfd_luo_ser_valid(const struct memfd_luo_ser *ser)
 	    !memfd_luo_list_valid(ser->nr_late, &ser->late,
 				  pages - ser->nr_folios))
 		return false;
+	/* At least a page per folio; the lists are checked against it later */
+	if (ser->nr_pages < ser->nr_folios + ser->nr_late ||
+	    ser->nr_pages > pages)
+		return false;
 	/* hugetlb: a huge page size KHO can restore, and a size of pages. */
 	if (!ser->huge_shift)
 		return true;
@@ -93,8 +97,8 @@ static struct memfd_luo_ser *memfd_luo_take_ser(u64 phys, struct folio **folio)
  * Whether folio record @rec may follow one that ended at page @next, in
  * the memfd of @ser: a hugetlb memfd has only folios of its page size.
  */
-static bool memfd_luo_rec_valid(const struct memfd_luo_folio_ser *rec,
-				pgoff_t next, const struct memfd_luo_ser *ser)
+bool memfd_luo_rec_valid(const struct memfd_luo_folio_ser *rec, pgoff_t next,
+			 const struct memfd_luo_ser *ser)
 {
 	loff_t size = ser->size;
 
@@ -115,9 +119,9 @@ static bool memfd_luo_rec_valid(const struct memfd_luo_folio_ser *rec,
  * @folios.  All of them or none.  A run may be long and cross memory
  * sections: its pages are stepped through by page frame number.
  */
-static bool memfd_luo_run_restore(const struct memfd_luo_folio_ser *recs,
-				  unsigned long i, unsigned long n,
-				  struct folio **folios)
+bool memfd_luo_run_restore(const struct memfd_luo_folio_ser *recs,
+			   unsigned long i, unsigned long n,
+			   struct folio **folios)
 {
 	struct page *page;
 	unsigned long j;
@@ -156,8 +160,8 @@ static unsigned long memfd_luo_piece(const struct memfd_luo_folio_ser *recs,
 }
 
 /* Restore and free the folios of records [@from, @nr) of @recs. */
-static void memfd_luo_free_recs(const struct memfd_luo_folio_ser *recs,
-				unsigned long from, unsigned long nr)
+void memfd_luo_free_recs(const struct memfd_luo_folio_ser *recs,
+			 unsigned long from, unsigned long nr)
 {
 	struct folio *folio;
 	unsigned long n, j;
@@ -377,26 +381,36 @@ static void memfd_luo_free_list(const struct kho_vmalloc *area,
 }
 
 /**
- * memfd_luo_in_take - take up the memfd handed over at @phys
- * @in: returns its record and every folio, restored, in index order
+ * memfd_luo_in_take_ser - take up the record of the memfd handed over at @phys
+ * @in: returns the record, checked, and nothing else yet
  * @phys: the physical address of its struct memfd_luo_ser
  *
+ * Return: 0, or -EINVAL for a record this kernel cannot act on (it is not
+ * freed: nothing it says can be trusted).
+ */
+int memfd_luo_in_take_ser(struct memfd_luo_in *in, u64 phys)
+{
+	in->ser = memfd_luo_take_ser(phys, &in->ser_folio);
+	return in->ser ? 0 : -EINVAL;
+}
+
+/**
+ * memfd_luo_in_take_folios - restore every folio of a memfd taken up
+ * @in: a memfd whose record memfd_luo_in_take_ser() took up; returns its
+ *	folios, in index order
+ *
  * On malformed data (or no memory for the folio array), what can be freed
- * of it is freed; nothing is left to retry with.
+ * of it is freed, the record too; nothing is left to retry with.
  *
  * Return: 0 or -EINVAL, -ENOMEM.
  */
-int memfd_luo_in_take(struct memfd_luo_in *in, u64 phys)
+int memfd_luo_in_take_folios(struct memfd_luo_in *in)
 {
-	unsigned long nr_main, nr_late;
+	unsigned long nr_main = in->ser->nr_folios, nr_late = in->ser->nr_late;
 	struct folio **tmp;
 	int err;
 
-	in->ser = memfd_luo_take_ser(phys, &in->ser_folio);
-	if (!in->ser)
-		return -EINVAL;
-	nr_main = in->ser->nr_folios;
-	nr_late = in->ser->nr_late;
+	in->taken = true;
 	if (!nr_main && !nr_late)
 		return 0;
 	/* Beyond INT_MAX bytes (a TiB of small folios), fail, don't warn */
@@ -435,6 +449,20 @@ put:
 	return err;
 }
 
+/**
+ * memfd_luo_in_take - take up the memfd handed over at @phys, whole
+ * @in: returns its record and every folio, restored, in index order
+ * @phys: the physical address of its struct memfd_luo_ser
+ *
+ * Return: 0 or -EINVAL, -ENOMEM, with nothing left to retry with.
+ */
+int memfd_luo_in_take(struct memfd_luo_in *in, u64 phys)
+{
+	int err = memfd_luo_in_take_ser(in, phys);
+
+	return err ?: memfd_luo_in_take_folios(in);
+}
+
 /* ------------------------------------------------------------------------
  * Rebuilding the memfd
  */
@@ -467,7 +495,7 @@ static struct file *memfd_luo_setup(const struct memfd_luo_ser *ser)
 }
 
 /* A new memfd with the size, seals, mode and position of @ser. */
-static struct file *memfd_luo_new_file(const struct memfd_luo_ser *ser)
+struct file *memfd_luo_new_file(const struct memfd_luo_ser *ser)
 {
 	struct file *file;
 	struct inode *inode;
@@ -495,73 +523,14 @@ static struct file *memfd_luo_new_file(const struct memfd_luo_ser *ser)
 	return file;
 }
 
-/*
- * The folios of a rebuilt shmem memfd on their way to the LRU.  The memfd
- * is usable as soon as they are in its page cache; putting 262144 folios
- * of a GiB on the LRU one by one would add a third to the time the VMM
- * waits for its memory after the kexec, so a work item does it.  Until
- * then they are not reclaimable, like folios waiting in a per-CPU LRU
- * batch; the work item holds the references that keep them.
- */
-struct memfd_luo_lru {
-	struct work_struct work;
-	struct folio **folios;
-	unsigned long nr;
-};
-
-static void memfd_luo_lru_work(struct work_struct *work)
-{
-	struct memfd_luo_lru *lru = container_of(work, struct memfd_luo_lru,
-						 work);
-	unsigned long i;
-
-	for (i = 0; i < lru->nr; i++) {
-		folio_add_lru(lru->folios[i]);
-		folio_put(lru->folios[i]);
-		if (!(i % 1024))
-			cond_resched();
-	}
-	kvfree(lru->folios);
-	kfree(lru);
-}
-
-/* Hand the folios of @in, now in a file, to a work item for the LRU. */
-static void memfd_luo_lru_later(struct memfd_luo_lru *lru,
-				struct memfd_luo_in *in)
-{
-	lru->folios = in->folios;
-	lru->nr = in->nr;
-	in->folios = NULL;
-	in->nr = 0;
-	INIT_WORK(&lru->work, memfd_luo_lru_work);
-	queue_work(system_unbound_wq, &lru->work);
-}
-
-/* Give the folios of @in to the new shmem @file. */
-static int memfd_luo_insert_shmem(struct file *file, struct memfd_luo_in *in)
-{
-	struct memfd_luo_lru *lru;
-	int err;
-
-	lru = kmalloc(sizeof(*lru), GFP_KERNEL);
-	if (!lru)
-		return -ENOMEM;
-	err = shmem_insert_folios(file_inode(file), in->folios, in->nr);
-	if (err) {
-		kfree(lru);
-		return err;
-	}
-	memfd_luo_lru_later(lru, in);
-	return 0;
-}
-
 /**
- * memfd_luo_rebuild - make a memfd of what memfd_luo_in_take() restored
+ * memfd_luo_rebuild - make a hugetlb memfd of what memfd_luo_in_take() restored
  * @in: the restored memfd; its folios go to the new file on success
  *
- * The new memfd is charged to the memory cgroup (and the hugetlb cgroup,
- * for huge pages) of the current task.  On failure nothing changed: @in
- * still holds every folio, for another try.
+ * The new memfd is charged to the memory cgroup and the hugetlb cgroup of
+ * the current task.  On failure nothing changed: @in still holds every
+ * folio, for another try.  (A shmem memfd is rebuilt before its folios
+ * are restored: memfd_lazy_rebuild().)
  *
  * Return: the file, or an ERR_PTR: -ENOMEM when a cgroup has no room for
  * it, or another error of making the file.
@@ -574,11 +543,9 @@ struct file *memfd_luo_rebuild(struct memfd_luo_in *in)
 	file = memfd_luo_new_file(in->ser);
 	if (IS_ERR(file))
 		return file;
-	if (in->ser->huge_shift && in->nr)
+	if (in->nr)
 		err = hugetlb_insert_folios(file_inode(file), in->folios,
 					    in->nr);
-	else if (in->nr)
-		err = memfd_luo_insert_shmem(file, in);
 	if (err) {
 		fput(file);
 		return ERR_PTR(err);

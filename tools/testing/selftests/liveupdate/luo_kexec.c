@@ -512,7 +512,7 @@ int kexec_load_refused(int stage)
 	preserve_filled(s, KL_MEMFD, 0x92, 2);
 	kexec_refused("preserved memory");
 	CHECK(!luo_events_prefix("freeze"), "files were frozen: %s", luo_events());
-	CHECK(luo_state_has("token 0x2 handler memfd-612-v2 state preserved"),
+	CHECK(luo_state_has("token 0x2 handler memfd-612-v3 state preserved"),
 	      "the memfd is not preserved any more");
 	/* Unload it; the harness loads the next stage with kexec_file_load(). */
 	CHECK(!syscall(SYS_kexec_load, 0, 0, NULL, KEXEC_ARCH_DEFAULT),
@@ -611,6 +611,7 @@ static const struct kexec_test tests[] = {
 	{ "memfd_gigantic", memfd_gigantic },
 	{ "memfd_corrupt", memfd_corrupt },
 	{ "memfd_nomem", memfd_nomem },
+	{ "memfd_lazy", memfd_lazy },
 	{ "memfd_hugetlb", memfd_hugetlb },
 	{ "memfd_bench", memfd_bench },
 	{ "demo", demo },

@@ -87,6 +87,7 @@ int memfd_movable(int stage);
 int memfd_gigantic(int stage);
 int memfd_corrupt(int stage);
 int memfd_nomem(int stage);
+int memfd_lazy(int stage);
 
 /* bench_kexec.c */
 int memfd_bench(int stage);

@@ -310,10 +310,16 @@ static int memfd_retrieve_charged(int s)
 	      "a retrieve without room in its cgroup did not fail with ENOMEM");
 	CHECK(cg_mem("small", "shmem") == 0, "the failed retrieve left %ld bytes charged",
 	      cg_mem("small", "shmem"));
-	CHECK(luo_state_has("token 0x4 handler memfd-612-v2 state retrieve-failed"),
+	CHECK(luo_state_has("token 0x4 handler memfd-612-v3 state retrieve-failed"),
 	      "the memfd is not listed as a failed retrieve");
 
+	/*
+	 * memory.current is charged for all of it by RETRIEVE_FD; the shmem
+	 * statistic counts folios once they are back, which SEEK_DATA waits
+	 * for.
+	 */
 	fd = retrieve_in(s, 4, "vmm", &current);
+	CHECK(lseek(fd, 0, SEEK_DATA) == 0, "SEEK_DATA: %s", strerror(errno));
 	shmem = cg_mem("vmm", "shmem");
 	printf("retrieved 1 GiB memfd: cgroup memory.current +%ld kB, shmem %ld kB\n",
 	       current / 1024, shmem / 1024);
@@ -490,7 +496,7 @@ static int memfd_hugetlb_retrieve_charged(int s)
 	      "a retrieve without room in its cgroup did not fail with ENOMEM");
 	CHECK(mem_kb("HugePages_Surp:") == surp,
 	      "the failed retrieve left surplus pages");
-	CHECK(luo_state_has("token 0x1 handler memfd-612-v2 state retrieve-failed"),
+	CHECK(luo_state_has("token 0x1 handler memfd-612-v3 state retrieve-failed"),
 	      "the memfd is not listed as a failed retrieve");
 
 	fd = retrieve_in(s, 1, "hvmm", &current);
@@ -822,21 +828,118 @@ int memfd_gigantic(int stage)
 	return 0;
 }
 
+/* Whether touching byte @off of @fd through a mapping raises SIGBUS. */
+static int fault_sigbus(int fd, off_t off)
+{
+	char *map;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	CHECK(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, off);
+		if (map == MAP_FAILED)
+			_exit(2);
+		/* The byte read decides the exit status: it is read. */
+		_exit(map[0] == 1 ? 3 : 0);
+	}
+	return waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
+	       WTERMSIG(status) == SIGBUS;
+}
+
+/*
+ * Stage 2: a record three quarters down the list of a 256 MiB shmem
+ * memfd has an index that goes back.  RETRIEVE_FD reads only the memfd's
+ * own record, so it succeeds; the list is found malformed when it is
+ * first read, with a log line, and then every page of the memfd gives
+ * EIO (read) or SIGBUS (a fault), again and again.  Its memory stays
+ * reserved (MemTotal does not grow) for the next kexec to free, and its
+ * size stays frozen after finish.
+ */
+static void memfd_corrupt_list(int s)
+{
+	long total = mem_kb("MemTotal:");
+	char buf[4096];
+	int fd, i;
+
+	fd = luo_retrieve(s, 1);
+	CHECK(fd >= 0, "retrieve of a memfd with a malformed list: %s",
+	      strerror(-fd));
+	for (i = 0; i < 2; i++) {
+		errno = 0;
+		CHECK(pread(fd, buf, sizeof(buf), i * (BIG_SIZE / 2)) < 0 &&
+		      errno == EIO, "read %d of a page of the malformed list: %s",
+		      i, strerror(errno));
+	}
+	CHECK(fault_sigbus(fd, BIG_SIZE - 4096),
+	      "a fault on a page of the malformed list did not raise SIGBUS");
+	CHECK(dmesg_has("cannot take up 65536 pages of a retrieved memfd"),
+	      "no log line for the malformed list");
+	/* Only the list's own pages (1.5 MiB) join MemTotal. */
+	CHECK(mem_kb("MemTotal:") <= total + 4096,
+	      "MemTotal grew by %ld kB: the memory was freed",
+	      mem_kb("MemTotal:") - total);
+	CHECK_RET(0, luo_finish(s));
+	CHECK(ftruncate(fd, 0) < 0 && errno == EPERM,
+	      "the broken memfd's size is not frozen after finish");
+	close(fd);
+}
+
+/*
+ * Stage 5: a record three quarters down the list of a 256 MiB memfd names
+ * a page that was not preserved.  The list is well formed: the pages
+ * before that record's piece come back, and keep working once the memfd
+ * is broken; that piece gives EIO, and so does every page not back then.
+ */
+static void memfd_corrupt_piece(int s)
+{
+	off_t bad = BIG_SIZE / 4 * 3;
+	char buf[4096];
+	int fd;
+
+	/* Without a worker: only what is asked for is taken up. */
+	memfd_corrupt_next("no-worker");
+	fd = luo_retrieve(s, 1);
+	CHECK(fd >= 0, "retrieve: %s", strerror(-fd));
+	CHECK(same(fd, 0, MB, 16), "the first pages did not come back");
+	errno = 0;
+	CHECK(pread(fd, buf, sizeof(buf), bad) < 0 && errno == EIO,
+	      "a read of the page not preserved: %s", strerror(errno));
+	CHECK(dmesg_has("cannot take up"), "no log line for the broken piece");
+	CHECK(same(fd, 0, MB, 16), "the pages back before it broke fail");
+	errno = 0;
+	CHECK(pread(fd, buf, sizeof(buf), BIG_SIZE / 2) < 0 && errno == EIO,
+	      "a page not back when it broke: %s", strerror(errno));
+	CHECK_RET(0, luo_finish(s));
+	close(fd);
+}
+
+/*
+ * Stages 3 and 4: the record of the memfd itself is malformed, and
+ * RETRIEVE_FD refuses it with EINVAL, again on a second try, with a log
+ * line.  Stage 3: the folio count wraps around when multiplied by the
+ * record size; nothing of the list can be trusted, so nothing is read
+ * past the record.  Stage 4: a count of 2^33 folios, its list and the
+ * file's size made to match, more than the machine has pages: refused
+ * before anything is sized by it (a folio array of 64 GiB).
+ */
+static void memfd_corrupt_record(int s)
+{
+	CHECK_RET(-EINVAL, luo_retrieve(s, 1));
+	CHECK_RET(-EINVAL, luo_retrieve(s, 1));
+	CHECK(dmesg_has("cannot take up the memfd handed over"),
+	      "no log line for the malformed memfd");
+	CHECK_RET(0, luo_finish(s));
+}
+
 /*
  * Malformed memfd handover data (LIVEUPDATE_TEST's memfd_luo/corrupt knob
- * in the previous kernel) is refused with EINVAL, again on a second try,
- * with a log line; the session finishes and the kernel goes on.  Stage 2:
- * a record of a 256 MiB memfd, three quarters down its list (in the part
- * the second CPU restores), has an index that goes back; every page of the
- * memfd comes back to the page allocator.  Stage 3: the folio count wraps around when
- * multiplied by the record size; nothing of the list can be trusted, so
- * nothing is read past the record.  Stage 4: a count of 2^33 folios, its
- * list and the file's size made to match, more than the machine has pages:
- * refused before anything is sized by it (a folio array of 64 GiB).
+ * in the previous kernel) is refused with a log line, the session
+ * finishes and the kernel goes on.
  */
 int memfd_corrupt(int stage)
 {
-	long total, want = BIG_SIZE / 1024;
 	int lu = open_lu(), s, fd;
 
 	if (stage == 1) {
@@ -846,25 +949,25 @@ int memfd_corrupt(int stage)
 	}
 	s = luo_retrieve_session(lu, "corrupt");
 	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
-	total = mem_kb("MemTotal:");
-	CHECK_RET(-EINVAL, luo_retrieve(s, 1));
-	total = mem_kb("MemTotal:") - total;
-	printf("refused: MemTotal +%ld kB\n", total);
 	if (stage == 2)
-		CHECK(total >= want, "MemTotal grew by %ld kB, not the %ld kB preserved",
-		      total, want);
-	CHECK_RET(-EINVAL, luo_retrieve(s, 1));
-	CHECK(dmesg_has("cannot take up the memfd handed over"),
-	      "no log line for the malformed memfd");
-	CHECK_RET(0, luo_finish(s));
+		memfd_corrupt_list(s);
+	else if (stage == 5)
+		memfd_corrupt_piece(s);
+	else
+		memfd_corrupt_record(s);
 	close(s);
 	/* The kernel goes on: a new memfd works. */
 	fd = new_memfd(MB, 0);
 	fill(fd, 0, MB, 14);
 	CHECK(same(fd, 0, MB, 14), "a new memfd after the refusal");
 	close(fd);
-	if (stage == 4)
+	if (stage == 5)
 		return 0;
+	if (stage == 4) {
+		memfd_corrupt_next("phys");
+		preserve_filled(luo_create_session(lu, "corrupt"), BIG_SIZE, 16, 1);
+		hold(lu);
+	}
 	memfd_corrupt_next(stage == 2 ? "count" : "huge");
 	preserve_filled(luo_create_session(lu, "corrupt"), 4 * MB, 15, 1);
 	hold(lu);
@@ -929,18 +1032,20 @@ static long cg_huge(const char *cg, const char *key)
 #define NOMEM_HUGE	16	/* huge pages: more than one xarray node's worth */
 
 /*
- * Retrieves that run out of memory part way change nothing and can be
- * tried again: the page cache of the new file fails to grow (failslab on
- * xarray nodes) while a shmem memfd, then a hugetlb memfd, is being
- * filled; the folios already in it are taken out again, and the next
+ * Running out of memory while a memfd's page cache is filled changes
+ * nothing and can be tried again (failslab on xarray nodes).  A shmem
+ * memfd's folios are put back after RETRIEVE_FD: a read that needs one
+ * gets ENOMEM, and the next gets the data.  A hugetlb memfd is filled in
+ * RETRIEVE_FD: the folios already in are taken out again, and the next
  * retrieve gets every byte.  A hugetlb memfd is charged to the hugetlb
  * cgroup of the retriever, as a fault would be: without room, ENOMEM.
  */
 int memfd_nomem(int stage)
 {
 	long surp, total, radix_node = 577;	/* one node passes, not two */
-	int lu = open_lu(), s, fd, i;
-	char *map;
+	int lu = open_lu(), s, fd, i, err[2];
+	char *map, buf[4096];
+	ssize_t r[2];
 
 	if (stage == 1) {
 		s = luo_create_session(lu, "nomem");
@@ -962,15 +1067,24 @@ int memfd_nomem(int stage)
 	s = luo_retrieve_session(lu, "nomem");
 	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
 
-	/* shmem: the page cache fails after about 50 of its 261 nodes. */
-	xa_nodes_fail_after(50 * radix_node);
+	/*
+	 * shmem, retrieved without its worker: the page cache cannot grow,
+	 * so reading a page not back yet gets ENOMEM, twice; then it can,
+	 * and every byte is there.
+	 */
+	memfd_corrupt_next("no-worker");
 	fd = luo_retrieve(s, 1);
+	CHECK(fd >= 0, "retrieve: %s", strerror(-fd));
+	xa_nodes_fail_after(0);
+	r[0] = pread(fd, buf, sizeof(buf), NOMEM_SHMEM / 2);
+	err[0] = errno;
+	r[1] = pread(fd, buf, sizeof(buf), NOMEM_SHMEM / 2);
+	err[1] = errno;
 	xa_nodes_work();
-	CHECK(fd == -ENOMEM, "a retrieve without memory: %d", fd);
-	CHECK(luo_state_has("token 0x1 handler memfd-612-v2 state retrieve-failed"),
-	      "the memfd is not listed as a failed retrieve");
-	fd = luo_retrieve(s, 1);
-	CHECK(fd >= 0, "retrieve after running out of memory: %s", strerror(-fd));
+	for (i = 0; i < 2; i++)
+		CHECK(r[i] < 0 && err[i] == ENOMEM,
+		      "read %d of a page not back, without memory: %zd, %s", i,
+		      r[i], strerror(err[i]));
 	CHECK(same(fd, 0, NOMEM_SHMEM, 41), "the shmem memfd changed");
 	close(fd);
 
@@ -1016,4 +1130,172 @@ int memfd_nomem(int stage)
 	close(s);
 	cg_enter(".");
 	return 0;
+}
+
+#define LAZY_SIZE	(64 * MB)
+#define LAZY_HOLE	(8 * MB)	/* a hole of 2 MiB from here */
+#define LAZY_WINDOW	(2 * MB)	/* what a reader takes up around it */
+
+/* How many pages of the first @len bytes of @fd are in its page cache. */
+static long lazy_resident(int fd, off_t off, size_t len)
+{
+	static unsigned char vec[LAZY_SIZE / 4096];
+	long n = 0;
+	size_t i;
+	void *map;
+
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, off);
+	CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHECK(!mincore(map, len, vec), "mincore: %s", strerror(errno));
+	munmap(map, len);
+	for (i = 0; i < len / 4096; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+/* A 64 MiB memfd of data (seed 51), but for a hole at 8 MiB. */
+static void lazy_preserve(int s, uint64_t token)
+{
+	int fd = new_memfd(LAZY_SIZE, 0);
+
+	fill(fd, 0, LAZY_HOLE, 51);
+	fill(fd, LAZY_HOLE + LAZY_WINDOW, LAZY_SIZE - LAZY_HOLE - LAZY_WINDOW,
+	     51);
+	CHECK_RET(0, luo_preserve(s, fd, token));
+	close(fd);
+}
+
+/* Whether @fd holds the memfd of lazy_preserve(), every byte. */
+static int lazy_intact(int fd)
+{
+	return same(fd, 0, LAZY_HOLE, 51) &&
+	       same(fd, LAZY_HOLE, LAZY_WINDOW, HOLE) &&
+	       same(fd, LAZY_HOLE + LAZY_WINDOW,
+		    LAZY_SIZE - LAZY_HOLE - LAZY_WINDOW, 51);
+}
+
+/*
+ * The memfd retrieved without a worker (memfd_luo/corrupt "no-worker"):
+ * nothing is in its page cache until asked for, and what asks gets the
+ * old data under what it writes.
+ */
+static void lazy_without_worker(int fd)
+{
+	uint64_t v = 0xfeedface, got;
+	struct stat st;
+	char *map;
+
+	/* Charged and counted at once, though nothing is back yet. */
+	CHECK(!fstat(fd, &st) && st.st_size == (off_t)LAZY_SIZE &&
+	      st.st_blocks == (LAZY_SIZE - LAZY_WINDOW) / 512,
+	      "size %ld, %ld blocks", (long)st.st_size, (long)st.st_blocks);
+	CHECK(lazy_resident(fd, 0, LAZY_SIZE) == 0,
+	      "%ld pages in the page cache after RETRIEVE_FD",
+	      lazy_resident(fd, 0, LAZY_SIZE));
+
+	/*
+	 * A read takes up the 2 MiB around it, and the rest of the pieces
+	 * that has pages of: at most two pieces of 4 MiB reach out of it.
+	 */
+	CHECK(same(fd, 40 * MB, 4096, 51), "a read of a page not back");
+	CHECK(lazy_resident(fd, 40 * MB, LAZY_WINDOW) == LAZY_WINDOW / 4096,
+	      "the read's window is not back");
+	CHECK(lazy_resident(fd, 0, LAZY_SIZE) <= (LAZY_WINDOW + 8 * MB) / 4096,
+	      "a read took up %ld pages", lazy_resident(fd, 0, LAZY_SIZE));
+
+	/* A write into a page not back lands on the old data. */
+	CHECK(pwrite(fd, &v, 8, 20 * MB + 8) == 8, "pwrite: %s", strerror(errno));
+	CHECK(pread(fd, &got, 8, 20 * MB + 8) == 8 && got == v,
+	      "the write into a page not back was lost");
+	CHECK(same(fd, 20 * MB, 8, 51) && same(fd, 20 * MB + 16, 4096 - 16, 51),
+	      "the page around the write lost its data");
+
+	/* So does a store through a mapping, a fault on a page not back. */
+	map = mmap(NULL, LAZY_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
+	memcpy(map + 30 * MB + 64, &v, 8);
+	munmap(map, LAZY_SIZE);
+	CHECK(pread(fd, &got, 8, 30 * MB + 64) == 8 && got == v,
+	      "the store through a mapping was lost");
+	CHECK(same(fd, 30 * MB, 64, 51), "the faulted page lost its data");
+
+	/* fallocate() over pages not back keeps their data. */
+	CHECK(!fallocate(fd, 0, 50 * MB, 4 * MB), "fallocate: %s",
+	      strerror(errno));
+	CHECK(same(fd, 50 * MB, 4 * MB, 51), "fallocate() cleared data");
+
+	/* SEEK_HOLE and SEEK_DATA see the holes of the previous kernel. */
+	CHECK(lseek(fd, 0, SEEK_HOLE) == LAZY_HOLE, "SEEK_HOLE: %ld",
+	      (long)lseek(fd, 0, SEEK_HOLE));
+	CHECK(lseek(fd, LAZY_HOLE, SEEK_DATA) == LAZY_HOLE + LAZY_WINDOW,
+	      "SEEK_DATA: %ld", (long)lseek(fd, LAZY_HOLE, SEEK_DATA));
+	CHECK(lazy_resident(fd, 0, LAZY_SIZE) == (LAZY_SIZE - LAZY_WINDOW) / 4096,
+	      "after SEEK_DATA, %ld pages are back",
+	      lazy_resident(fd, 0, LAZY_SIZE));
+	CHECK(!fstat(fd, &st) && st.st_blocks == (LAZY_SIZE - LAZY_WINDOW) / 512,
+	      "%ld blocks once back", (long)st.st_blocks);
+
+	/* The writes, and every other byte. */
+	CHECK(pwrite(fd, &(uint64_t){ pattern(51, (20 * MB + 8) / 8) }, 8,
+		     20 * MB + 8) == 8 &&
+	      pwrite(fd, &(uint64_t){ pattern(51, (30 * MB + 64) / 8) }, 8,
+		     30 * MB + 64) == 8, "pwrite: %s", strerror(errno));
+	CHECK(lazy_intact(fd), "the memfd retrieved without a worker changed");
+}
+
+/*
+ * Retrieving a shmem memfd puts its folios back after RETRIEVE_FD
+ * returns; nothing a process sees differs.  Stage 1 preserves two 64 MiB
+ * memfds with a hole.  Stage 2 retrieves one without a worker (see
+ * lazy_without_worker()) and one with, read at once while the worker
+ * runs; finishing leaves both ordinary memfds, and one is preserved
+ * again.  Stage 3 finds every byte of it.
+ */
+int memfd_lazy(int stage)
+{
+	int lu = open_lu(), s, fd[2], i;
+
+	if (stage == 1) {
+		s = luo_create_session(lu, "lazy");
+		CHECK(s >= 0, "create session: %s", strerror(-s));
+		lazy_preserve(s, 1);
+		lazy_preserve(s, 2);
+		hold(lu);
+	}
+	s = luo_retrieve_session(lu, "lazy");
+	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	if (stage == 3) {
+		fd[0] = luo_retrieve(s, 1);
+		CHECK(fd[0] >= 0, "retrieve: %s", strerror(-fd[0]));
+		CHECK(lazy_intact(fd[0]), "the memfd preserved again changed");
+		CHECK_RET(0, luo_finish(s));
+		return 0;
+	}
+	memfd_corrupt_next("no-worker");
+	for (i = 0; i < 2; i++) {
+		fd[i] = luo_retrieve(s, i + 1);
+		CHECK(fd[i] >= 0, "retrieve %d: %s", i + 1, strerror(-fd[i]));
+	}
+	CHECK(dmesg_has("test: a memfd retrieved without a worker"),
+	      "the first memfd was retrieved with a worker");
+	CHECK(lazy_intact(fd[1]), "the memfd read while its worker runs changed");
+	lazy_without_worker(fd[0]);
+
+	/* Finish: ordinary memfds, every folio back, the size free again. */
+	CHECK_RET(0, luo_finish(s));
+	close(s);
+	for (i = 0; i < 2; i++)
+		CHECK(lazy_resident(fd[i], 0, LAZY_SIZE) ==
+		      (LAZY_SIZE - LAZY_WINDOW) / 4096,
+		      "memfd %d: %ld pages back after finish", i + 1,
+		      lazy_resident(fd[i], 0, LAZY_SIZE));
+	CHECK(!ftruncate(fd[1], LAZY_SIZE / 2), "ftruncate after finish: %s",
+	      strerror(errno));
+	close(fd[1]);
+
+	s = luo_create_session(lu, "lazy");
+	CHECK(s >= 0, "create session: %s", strerror(-s));
+	CHECK_RET(0, luo_preserve(s, fd[0], 1));
+	close(fd[0]);
+	hold(lu);
 }
