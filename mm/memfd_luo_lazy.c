@@ -390,9 +390,23 @@ static int memfd_lazy_ready(struct memfd_lazy *lazy)
 }
 
 /*
- * Take up the pieces of @lazy with pages in [@start, @end), the one kept
- * from a failed try first.  Of a broken memfd, only the pages taken up
- * before it broke (and its holes) can be had.  @lazy->lock held.
+ * Get @lazy going: its lists ready, and the piece kept from a try that ran
+ * out of memory taken up first.  @lazy->lock held.
+ */
+static int memfd_lazy_resume(struct memfd_lazy *lazy)
+{
+	int err = memfd_lazy_ready(lazy);
+
+	if (err || !lazy->held || lazy->err)
+		return err;
+	err = memfd_lazy_take_piece(lazy, lazy->held_list, lazy->held_start);
+	return err ? memfd_lazy_failed(lazy, err) : 0;
+}
+
+/*
+ * Take up the pieces of @lazy with pages in [@start, @end).  Of a broken
+ * memfd, only the pages taken up before it broke (and its holes) can be
+ * had.  @lazy->lock held.
  */
 static int memfd_lazy_take_range(struct memfd_lazy *lazy, pgoff_t start,
 				 pgoff_t end)
@@ -402,15 +416,9 @@ static int memfd_lazy_take_range(struct memfd_lazy *lazy, pgoff_t start,
 	unsigned int li;
 	int err;
 
-	err = memfd_lazy_ready(lazy);
+	err = memfd_lazy_resume(lazy);
 	if (err)
 		return err;
-	if (lazy->held && !lazy->err) {
-		err = memfd_lazy_take_piece(lazy, lazy->held_list,
-					    lazy->held_start);
-		if (err)
-			return memfd_lazy_failed(lazy, err);
-	}
 	for (li = 0; li < 2; li++) {
 		l = &lazy->list[li];
 		for (i = memfd_lazy_find(l, start);
@@ -441,7 +449,7 @@ static int memfd_lazy_step(struct memfd_lazy *lazy)
 	unsigned int li;
 	int err;
 
-	err = memfd_lazy_take_range(lazy, 0, 0);	/* ready, and held */
+	err = memfd_lazy_resume(lazy);
 	if (err)
 		return err;
 	if (lazy->err)
