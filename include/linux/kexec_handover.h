@@ -17,6 +17,16 @@ struct kexec_buf;
 struct resource;
 
 /**
+ * KHO_MAX_FOLIO_ORDER - the largest folio order KHO preserves and restores
+ *
+ * A gigantic page as a PUD maps it (1 GiB on x86), such as a hugetlb pool
+ * holds, or MAX_PAGE_ORDER where that is larger.  Blocks above
+ * MAX_PAGE_ORDER come only from whole folios: ranges of pages are tracked
+ * in blocks of at most MAX_PAGE_ORDER.  Users include <linux/mm.h>.
+ */
+#define KHO_MAX_FOLIO_ORDER	MAX(PUD_ORDER, MAX_PAGE_ORDER)
+
+/**
  * struct kho_scratch - a scratch area, as handed to the next kernel
  * @addr: physical start, pageblock aligned
  * @size: size in bytes, a multiple of the pageblock size

@@ -193,7 +193,7 @@ static int kho_preserve_block(unsigned long pfn, unsigned int order)
  * reference: KHO does not pin the folio.
  *
  * Return: 0, -EINVAL for memory in a scratch area or a folio larger than
- * MAX_PAGE_ORDER, -EEXIST when it is preserved already, -EOPNOTSUPP when
+ * KHO_MAX_FOLIO_ORDER, -EEXIST when it is preserved already, -EOPNOTSUPP when
  * KHO is off, or -ENOMEM.
  */
 int kho_preserve_folio(struct folio *folio)
@@ -1718,7 +1718,7 @@ static bool kho_out_has_state(void)
 		if (!list_empty(&kho_out.subtrees))
 			return true;
 	guard(mutex)(&track->lock);
-	for (order = 0; order < NR_PAGE_ORDERS; order++)
+	for (order = 0; order < KHO_NR_ORDERS; order++)
 		if (track->nr_blocks[order])
 			return true;
 	return false;
@@ -1785,7 +1785,7 @@ static int kho_preserved_show(struct seq_file *m, void *v)
 	unsigned int order;
 
 	guard(mutex)(&track->lock);
-	for (order = 0; order < NR_PAGE_ORDERS; order++) {
+	for (order = 0; order < KHO_NR_ORDERS; order++) {
 		if (track->nr_blocks[order])
 			seq_printf(m, "order %u: %lu\n", order, track->nr_blocks[order]);
 	}

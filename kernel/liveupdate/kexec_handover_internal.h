@@ -40,6 +40,9 @@ unsigned int kho_scratch_count(u64 size);
  */
 #define KHO_CHUNK_BITS		(PAGE_SIZE * BITS_PER_BYTE)
 
+/* Block orders a map may have: up to KHO_MAX_FOLIO_ORDER. */
+#define KHO_NR_ORDERS		(KHO_MAX_FOLIO_ORDER + 1)
+
 /**
  * struct kho_map_entry - one bitmap chunk in the handover
  * @bitmap: physical address of the page-sized bitmap
@@ -82,10 +85,10 @@ struct kho_map_page {
  */
 struct kho_track {
 	struct mutex lock;	/* serializes changes */
-	struct xarray chunks[NR_PAGE_ORDERS];
+	struct xarray chunks[KHO_NR_ORDERS];
 	struct kho_map_page *head;
 	struct kho_map_page *tail;
-	unsigned long nr_blocks[NR_PAGE_ORDERS];
+	unsigned long nr_blocks[KHO_NR_ORDERS];
 	unsigned long nr_meta_pages;
 };
 

@@ -34,7 +34,7 @@ int kho_track_init(struct kho_track *track)
 
 	memset(track, 0, sizeof(*track));
 	mutex_init(&track->lock);
-	for (order = 0; order < NR_PAGE_ORDERS; order++)
+	for (order = 0; order < KHO_NR_ORDERS; order++)
 		xa_init(&track->chunks[order]);
 
 	track->head = (void *)get_zeroed_page(GFP_KERNEL);
@@ -58,7 +58,7 @@ void kho_track_destroy(struct kho_track *track)
 	unsigned int order;
 	unsigned long idx;
 
-	for (order = 0; order < NR_PAGE_ORDERS; order++) {
+	for (order = 0; order < KHO_NR_ORDERS; order++) {
 		xa_for_each(&track->chunks[order], idx, bitmap)
 			free_page((unsigned long)bitmap);
 		xa_destroy(&track->chunks[order]);
@@ -127,7 +127,7 @@ static unsigned long *kho_track_chunk(struct kho_track *track, unsigned int orde
 
 static int kho_track_check(unsigned long pfn, unsigned int order)
 {
-	if (order > MAX_PAGE_ORDER || !IS_ALIGNED(pfn, 1UL << order))
+	if (order > KHO_MAX_FOLIO_ORDER || !IS_ALIGNED(pfn, 1UL << order))
 		return -EINVAL;
 	return 0;
 }
@@ -325,7 +325,7 @@ bool kho_track_has(struct kho_track *track, unsigned long pfn, unsigned int orde
 static bool kho_map_entry_ok(const struct kho_map_entry *entry,
 			     const struct kho_map_read *read)
 {
-	if (entry->order > MAX_PAGE_ORDER || entry->reserved ||
+	if (entry->order > KHO_MAX_FOLIO_ORDER || entry->reserved ||
 	    !PAGE_ALIGNED(entry->bitmap) ||
 	    !read->page_ok(entry->bitmap, read->arg))
 		return false;
@@ -406,37 +406,43 @@ static const unsigned long *kho_map_find(const struct kho_map_index *index,
  * address order, so the next block of an order mostly needs the same ones.
  */
 struct kho_map_cache {
-	u64 chunk[NR_PAGE_ORDERS];
-	const unsigned long *bitmap[NR_PAGE_ORDERS];
+	u64 chunk[KHO_NR_ORDERS];
+	const unsigned long *bitmap[KHO_NR_ORDERS];
 };
 
 /*
  * Whether the block at @pfn of @order overlaps a block of a lower order.
  * Checking every block against the lower orders covers every pair.  The
- * bits of the lower order under the block are in one chunk, since blocks
- * and chunks are both naturally aligned; @orders has a bit for each order
- * that has blocks at all.
+ * bits of a lower order under the block fill whole chunks or lie in one,
+ * since blocks and chunks are both naturally aligned: a gigantic block
+ * covers several chunks of order 0 (a GiB is eight).  @orders has a bit
+ * for each order that has blocks at all.
  */
 static bool kho_map_overlaps(const struct kho_map_index *index,
 			     struct kho_map_cache *cache, unsigned long pfn,
 			     unsigned int order, unsigned long orders)
 {
-	unsigned long first, end;
+	unsigned long first, end, base, stop;
 	unsigned int lower;
 	u64 chunk;
 
 	for_each_set_bit(lower, &orders, order) {
-		chunk = (pfn >> lower) / KHO_CHUNK_BITS;
-		if (cache->chunk[lower] != chunk) {
-			cache->chunk[lower] = chunk;
-			cache->bitmap[lower] = kho_map_find(index, lower, chunk);
-		}
-		if (!cache->bitmap[lower])
-			continue;
-		first = (pfn >> lower) % KHO_CHUNK_BITS;
+		first = pfn >> lower;
 		end = first + (1UL << (order - lower));
-		if (find_next_bit(cache->bitmap[lower], end, first) < end)
-			return true;
+		for (; first < end; first = stop) {
+			chunk = first / KHO_CHUNK_BITS;
+			base = chunk * KHO_CHUNK_BITS;
+			stop = min(end, base + KHO_CHUNK_BITS);
+			if (cache->chunk[lower] != chunk) {
+				cache->chunk[lower] = chunk;
+				cache->bitmap[lower] = kho_map_find(index, lower,
+								    chunk);
+			}
+			if (cache->bitmap[lower] &&
+			    find_next_bit(cache->bitmap[lower], stop - base,
+					  first - base) < stop - base)
+				return true;
+		}
 	}
 	return false;
 }

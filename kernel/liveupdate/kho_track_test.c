@@ -15,6 +15,8 @@
 
 /* Far enough out that several bitmap chunks of every order are in use. */
 #define BASE_PFN	BIT(24)
+/* Pages in a block of the largest order */
+#define GIGANTIC_PAGES	BIT(KHO_MAX_FOLIO_ORDER)
 
 static int kho_track_test_init(struct kunit *test)
 {
@@ -61,7 +63,8 @@ static void bad_order_or_alignment_fails(struct kunit *test)
 	struct kho_track *track = test->priv;
 
 	KUNIT_EXPECT_EQ(test, kho_track_add(track, BASE_PFN + 1, 1), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kho_track_add(track, BASE_PFN, MAX_PAGE_ORDER + 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_track_add(track, BASE_PFN, KHO_MAX_FOLIO_ORDER + 1),
+			-EINVAL);
 	KUNIT_EXPECT_EQ(test, kho_track_del(track, BASE_PFN + 2, 2), -EINVAL);
 	KUNIT_EXPECT_FALSE(test, kho_track_has(track, BASE_PFN + 1, 1));
 	KUNIT_EXPECT_EQ(test, track->nr_meta_pages, 1UL);
@@ -87,15 +90,17 @@ static void every_order(struct kunit *test)
 	struct kho_track *track = test->priv;
 	unsigned int order;
 
-	for (order = 0; order <= MAX_PAGE_ORDER; order++)
+	/* Up to a gigantic page: a 1 GiB hugetlb folio is one block. */
+	KUNIT_EXPECT_GE(test, KHO_MAX_FOLIO_ORDER, MAX_PAGE_ORDER);
+	for (order = 0; order <= KHO_MAX_FOLIO_ORDER; order++)
 		KUNIT_EXPECT_EQ(test, kho_track_add(track, BASE_PFN, order), 0);
-	for (order = 0; order <= MAX_PAGE_ORDER; order++) {
+	for (order = 0; order <= KHO_MAX_FOLIO_ORDER; order++) {
 		KUNIT_EXPECT_TRUE(test, kho_track_has(track, BASE_PFN, order));
 		KUNIT_EXPECT_EQ(test, track->nr_blocks[order], 1UL);
 	}
-	for (order = 0; order <= MAX_PAGE_ORDER; order++)
+	for (order = 0; order <= KHO_MAX_FOLIO_ORDER; order++)
 		KUNIT_EXPECT_EQ(test, kho_track_del(track, BASE_PFN, order), 0);
-	for (order = 0; order <= MAX_PAGE_ORDER; order++)
+	for (order = 0; order <= KHO_MAX_FOLIO_ORDER; order++)
 		KUNIT_EXPECT_FALSE(test, kho_track_has(track, BASE_PFN, order));
 }
 
@@ -221,7 +226,7 @@ static void run_out_of_its_chunk_fails(struct kunit *test)
 }
 
 struct walk_result {
-	unsigned long blocks[NR_PAGE_ORDERS];
+	unsigned long blocks[KHO_NR_ORDERS];
 	struct kho_track *track;
 	bool unknown;
 };
@@ -284,16 +289,16 @@ static void handover_round_trip(struct kunit *test)
 	for (i = 0; i < 2 * KHO_MAP_ENTRIES; i++)
 		KUNIT_ASSERT_EQ(test, kho_track_add(track, BASE_PFN + i * KHO_CHUNK_BITS, 0), 0);
 	/* A block of every order, each in its own place. */
-	for (order = 1; order <= MAX_PAGE_ORDER; order++)
+	for (order = 1; order <= KHO_MAX_FOLIO_ORDER; order++)
 		KUNIT_ASSERT_EQ(test, kho_track_add(track, (BASE_PFN << 1) +
-						     order * MAX_ORDER_NR_PAGES,
+						     order * GIGANTIC_PAGES,
 						     order), 0);
 	KUNIT_ASSERT_EQ(test, kho_track_del(track, BASE_PFN, 0), 0);
 	KUNIT_ASSERT_NE(test, track->head->next, 0ULL);
 
 	KUNIT_ASSERT_EQ(test, check(track, &res), 0);
 	KUNIT_EXPECT_FALSE(test, res.unknown);
-	for (order = 0; order <= MAX_PAGE_ORDER; order++)
+	for (order = 0; order <= KHO_MAX_FOLIO_ORDER; order++)
 		KUNIT_EXPECT_EQ(test, res.blocks[order], track->nr_blocks[order]);
 }
 
@@ -314,7 +319,7 @@ static void check_refuses_bad_order(struct kunit *test)
 	struct walk_result res;
 
 	KUNIT_ASSERT_EQ(test, kho_track_add(track, BASE_PFN, 0), 0);
-	track->head->entries[0].order = MAX_PAGE_ORDER + 1;
+	track->head->entries[0].order = KHO_MAX_FOLIO_ORDER + 1;
 	KUNIT_EXPECT_EQ(test, check(track, &res), -EINVAL);
 	track->head->entries[0].order = 0;
 }
@@ -372,6 +377,35 @@ static void check_refuses_overlap_across_orders(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kho_track_del(track, BASE_PFN + MAX_ORDER_NR_PAGES - 1, 0), 0);
 	KUNIT_ASSERT_EQ(test, kho_track_add(track, BASE_PFN + MAX_ORDER_NR_PAGES, 0), 0);
 	KUNIT_EXPECT_EQ(test, check(track, &res), 0);
+}
+
+/*
+ * A gigantic block covers several bitmap chunks of order 0 (a GiB of pages
+ * is eight): a page under it is found in any of them, the last one too.
+ */
+static void check_refuses_overlap_under_gigantic_block(struct kunit *test)
+{
+	struct kho_track *track = test->priv;
+	const unsigned long last = BASE_PFN + GIGANTIC_PAGES - 1;
+	struct walk_result res;
+
+	KUNIT_ASSERT_GT(test, GIGANTIC_PAGES, (unsigned long)KHO_CHUNK_BITS);
+	KUNIT_ASSERT_EQ(test, kho_track_add(track, BASE_PFN, KHO_MAX_FOLIO_ORDER), 0);
+	KUNIT_ASSERT_EQ(test, kho_track_add(track, last, 0), 0);
+	KUNIT_EXPECT_EQ(test, check(track, &res), -EINVAL);
+	KUNIT_ASSERT_EQ(test, kho_track_del(track, last, 0), 0);
+
+	/* A 2 MiB block in a middle chunk. */
+	KUNIT_ASSERT_EQ(test, kho_track_add(track, BASE_PFN + 5 * KHO_CHUNK_BITS, 9), 0);
+	KUNIT_EXPECT_EQ(test, check(track, &res), -EINVAL);
+	KUNIT_ASSERT_EQ(test, kho_track_del(track, BASE_PFN + 5 * KHO_CHUNK_BITS, 9), 0);
+
+	/* Right after it is fine, and both are walked. */
+	KUNIT_ASSERT_EQ(test, kho_track_add(track, last + 1, 0), 0);
+	KUNIT_EXPECT_EQ(test, check(track, &res), 0);
+	KUNIT_EXPECT_EQ(test, res.blocks[KHO_MAX_FOLIO_ORDER], 1UL);
+	KUNIT_EXPECT_EQ(test, res.blocks[0], 1UL);
+	KUNIT_EXPECT_FALSE(test, res.unknown);
 }
 
 /* A bitmap chunk listed twice would make its blocks count twice. */
@@ -436,6 +470,7 @@ static struct kunit_case kho_track_cases[] = {
 	KUNIT_CASE(check_refuses_cycle),
 	KUNIT_CASE(check_checks_every_page),
 	KUNIT_CASE(check_refuses_overlap_across_orders),
+	KUNIT_CASE(check_refuses_overlap_under_gigantic_block),
 	KUNIT_CASE(check_refuses_repeated_chunk),
 	KUNIT_CASE(check_refuses_more_pages_than_ram),
 	KUNIT_CASE(scratch_count_is_bounded),
