@@ -17,6 +17,7 @@
 
 #include <linux/cma.h>
 #include <linux/debugfs.h>
+#include <linux/hugetlb.h>
 #include <linux/io.h>
 #include <linux/kexec.h>
 #include <linux/kexec_handover.h>
@@ -1357,8 +1358,36 @@ drop:
  * node's early reservations there, and one above, sized like those above.
  * Together the low areas are as large as all low reservations, so nothing
  * is counted twice.  Sizes scale with kho_scratch=N% (200 by default).
+ *
+ * Gigantic pages of a boot-time hugetlb pool are early reservations too,
+ * but not counted: a handover boot takes its gigantic pools from the page
+ * allocator, outside scratch (hstate_boot_from_memblock() in hugetlb).
  */
 static phys_addr_t kho_scratch_want[MAX_NUMNODES][2] __initdata;
+static phys_addr_t kho_scratch_left_out __initdata;
+
+/* Take [@base, @base + @size) out of the reservations counted. */
+static void __init kho_reserved_discount(phys_addr_t base, phys_addr_t size,
+					 void *arg)
+{
+	const phys_addr_t limit = (phys_addr_t)ARCH_LOW_ADDRESS_LIMIT + 1;
+	phys_addr_t end = base + size, *want, part;
+	int nid = early_pfn_to_nid(PHYS_PFN(base));
+
+	kho_scratch_left_out += size;
+
+	if (nid < 0 || nid >= MAX_NUMNODES)
+		nid = 0;
+	want = kho_scratch_want[nid];
+	if (base < limit) {
+		part = min(end, limit) - base;
+		want[0] -= min(want[0], part);
+	}
+	if (end > limit) {
+		part = end - max(base, limit);
+		want[1] -= min(want[1], part);
+	}
+}
 
 /* Each node's early reservations, below and above the low-memory limit. */
 static void __init kho_reserved_sizes(void)
@@ -1385,6 +1414,7 @@ static void __init kho_reserved_sizes(void)
 				kho_scratch_want[nid][1] += e - max(s, limit);
 		}
 	}
+	hugetlb_bootmem_walk(kho_reserved_discount, NULL);
 }
 
 /* How many times a request is halved to keep it on its node */
@@ -1579,8 +1609,12 @@ static void __init kho_reserve_scratch(void)
 {
 	unsigned int scale = kho_scratch_scale, next, i;
 
-	if (!kho_scratch_size[0])
+	if (!kho_scratch_size[0]) {
 		kho_reserved_sizes();
+		if (kho_scratch_left_out)
+			pr_info("scratch leaves out %llu MiB of boot-time gigantic pages\n",
+				(u64)kho_scratch_left_out >> 20);
+	}
 	while (kho_scratch_try(scale)) {
 		kho_scratch_drop(0);
 		next = kho_scratch_size[0] ? 0 : kho_scratch_fallback(scale);
