@@ -32,16 +32,17 @@
  * another process, can try again.  Finishing a memfd never retrieved frees
  * its memory.
  *
- * hugetlb memfds are preserved the same way, a huge page per folio; in the
- * next kernel their pages are surplus huge pages in use by the memfd, so
- * the persistent pool keeps its size and the pages go back to the page
- * allocator when the memfd lets go of them.
+ * hugetlb memfds are preserved the same way, a huge page per folio, 2 MiB
+ * and gigantic (1 GiB) pages alike; in the next kernel their pages are
+ * surplus huge pages in use by the memfd, so the persistent pool keeps its
+ * size and the pages go back to the page allocator when the memfd lets go
+ * of them.
  *
  * Only a writable memfd can be preserved (EACCES otherwise): preserving
- * freezes its size and pins its memory.  Not supported: memfds of gigantic
- * (1 GiB) pages and memfds with swapped-out pages (EOPNOTSUPP).  A write
- * into a hole after the reboot has started (after the freeze) is not
- * carried over.
+ * freezes its size and pins its memory.  Not supported: memfds with
+ * swapped-out pages, and gigantic pages where the kernel cannot free them
+ * at run time (EOPNOTSUPP).  A write into a hole after the reboot has
+ * started (after the freeze) is not carried over.
  *
  * The work is split by concern: this file is the handler; memfd_luo_out.c
  * pins and preserves, memfd_luo_in.c restores and rebuilds.
@@ -158,6 +159,25 @@ out_unwatch:
 	return err;
 }
 
+/**
+ * memfd_luo_hstate_ok - can hugetlb memfds of @h be handed over?
+ * @h: the memfd's huge page size
+ *
+ * The next kernel makes the pages surplus pages, which go back to the page
+ * allocator once freed: gigantic pages only where that can be done at run
+ * time.
+ *
+ * Return: true if they can.
+ */
+bool memfd_luo_hstate_ok(struct hstate *h)
+{
+#ifdef CONFIG_HUGETLB_PAGE
+	return !hstate_is_gigantic(h) || gigantic_page_runtime_supported();
+#else
+	return false;
+#endif
+}
+
 static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 {
 	struct inode *inode = file_inode(args->file);
@@ -167,9 +187,8 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 	/* Preserving freezes the size and pins the memory: writers only. */
 	if (!(args->file->f_mode & FMODE_WRITE))
 		return -EACCES;
-	/* Gigantic pages are beyond what KHO restores as a folio. */
 	if (is_file_hugepages(args->file) &&
-	    hstate_is_gigantic(hstate_file(args->file)))
+	    !memfd_luo_hstate_ok(hstate_file(args->file)))
 		return -EOPNOTSUPP;
 	/* A memfd retrieved from the last update: all of it, first. */
 	err = memfd_lazy_wait(args->file);

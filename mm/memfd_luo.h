@@ -13,6 +13,7 @@
 
 struct file;
 struct folio;
+struct hstate;
 struct memfd_added;
 struct mm_struct;
 struct user_struct;
@@ -102,6 +103,8 @@ static inline unsigned long memfd_luo_run(const struct memfd_luo_folio_ser *recs
 		n++;
 	return n;
 }
+
+bool memfd_luo_hstate_ok(struct hstate *h);
 
 /* ------------------------------------------------------------------------
  * Outgoing (memfd_luo_out.c)

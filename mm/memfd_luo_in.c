@@ -75,7 +75,7 @@ static bool memfd_luo_ser_valid(const struct memfd_luo_ser *ser)
 	if (!ser->huge_shift)
 		return true;
 	return ser->huge_shift > PAGE_SHIFT &&
-	       ser->huge_shift <= PAGE_SHIFT + MAX_PAGE_ORDER &&
+	       ser->huge_shift <= PAGE_SHIFT + KHO_MAX_FOLIO_ORDER &&
 	       IS_ALIGNED(ser->size, 1ULL << ser->huge_shift);
 }
 
@@ -95,16 +95,19 @@ static struct memfd_luo_ser *memfd_luo_take_ser(u64 phys, struct folio **folio)
 
 /*
  * Whether folio record @rec may follow one that ended at page @next, in
- * the memfd of @ser: a hugetlb memfd has only folios of its page size.
+ * the memfd of @ser: a hugetlb memfd has only folios of its page size
+ * (which memfd_luo_ser_valid() bounds), a shmem one none above
+ * MAX_PAGE_ORDER.
  */
 bool memfd_luo_rec_valid(const struct memfd_luo_folio_ser *rec, pgoff_t next,
 			 const struct memfd_luo_ser *ser)
 {
 	loff_t size = ser->size;
 
-	if (ser->huge_shift && rec->order != ser->huge_shift - PAGE_SHIFT)
+	if (ser->huge_shift ? rec->order != ser->huge_shift - PAGE_SHIFT :
+			      rec->order > MAX_PAGE_ORDER)
 		return false;
-	return rec->order <= MAX_PAGE_ORDER && rec->index >= next &&
+	return rec->index >= next &&
 	       IS_ALIGNED(rec->index, 1UL << rec->order) &&
 	       rec->index < DIV_ROUND_UP(size, PAGE_SIZE) &&
 	       IS_ALIGNED(rec->phys, PAGE_SIZE << rec->order);
@@ -206,7 +209,7 @@ static int memfd_luo_restore_part(struct memfd_luo_part *part)
 	if (part->start) {
 		/* The other part checks it; only its end is needed here. */
 		prev = &recs[part->start - 1];
-		if (prev->order > MAX_PAGE_ORDER)
+		if (prev->order > KHO_MAX_FOLIO_ORDER)
 			return -EINVAL;
 		next = prev->index + (1UL << prev->order);
 	}
@@ -485,7 +488,7 @@ static struct file *memfd_luo_setup(const struct memfd_luo_ser *ser)
 	if (!ser->huge_shift)
 		return shmem_file_setup("memfd:liveupdate", 0, VM_NORESERVE);
 	h = size_to_hstate(1UL << ser->huge_shift);
-	if (!h || hstate_is_gigantic(h)) {
+	if (!h || !memfd_luo_hstate_ok(h)) {
 		pr_err("no huge page size of 2^%u bytes for a handed-over memfd\n",
 		       ser->huge_shift);
 		return ERR_PTR(-EOPNOTSUPP);

@@ -772,59 +772,180 @@ int memfd_movable(int stage)
 }
 
 /*
- * A hugetlb memfd of gigantic (1 GiB) pages is refused with EOPNOTSUPP
- * (KHO restores folios of at most MAX_PAGE_ORDER), and left as it was:
- * its page and data in place, its size not frozen, the token unused.
- * Needs a CPU with 1 GiB pages and hugepagesz=1G hugepages=1 (at run
- * time a free 1 GiB-aligned range is a matter of luck); with kho_scratch=
- * sizes, as the reserved page would count as an early reservation when
- * KHO sizes its scratch areas.
+ * hugetlb memfds of gigantic (1 GiB) pages through two live updates, with
+ * a boot-time pool of one page (hugepagesz=1G hugepages=1) and scratch
+ * sized by KHO alone: no kho_scratch=.
+ *
+ * 1: the scratch areas leave the pool out (counted at 200%, it made
+ *    2 GiB more of scratch, or no room for it).  The pool's page backs
+ *    memfd A, written a word per 4 KiB page, and A is preserved.
+ * 2: the pool is back with its page free, taken after the preserved memory
+ *    was reserved and outside scratch: that page backs a new memfd B, and
+ *    preserving B proves where it is (KHO refuses scratch memory).  A is
+ *    retrieved: from a memory cgroup without room, ENOMEM and nothing
+ *    charged; from one with room, charged its GiB.  It is a surplus page
+ *    with its data, and is preserved again with B.
+ * 3: A and B come back with their data, two surplus pages; closed, both
+ *    go back to the page allocator, and the pool is as it was sized.
  */
 #define GIGANTIC_DIR	"/sys/kernel/mm/hugepages/hugepages-1048576kB/"
-#define GIGANTIC_FREE	GIGANTIC_DIR "free_hugepages"
 #define MFD_HUGE_1G	(30U << 26)	/* MFD_HUGE_1GB */
+#define WORDS_PER_PAGE	(4096 / 8)
 
-static long gigantic_free(void)
+/* The 1 GiB hstate's counter @name (free_hugepages, surplus_hugepages...) */
+static long gigantic(const char *name)
 {
+	char path[256];
 	long n = -1;
-	FILE *f = fopen(GIGANTIC_FREE, "r");
+	FILE *f;
 
-	CHECK(f, "%s: %s (hugepagesz=1G not given?)", GIGANTIC_FREE,
-	      strerror(errno));
-	CHECK(fscanf(f, "%ld", &n) == 1, "%s: unreadable", GIGANTIC_FREE);
+	snprintf(path, sizeof(path), GIGANTIC_DIR "%s", name);
+	f = fopen(path, "r");
+	CHECK(f, "%s: %s (hugepagesz=1G not given?)", path, strerror(errno));
+	CHECK(fscanf(f, "%ld", &n) == 1, "%s: unreadable", path);
 	fclose(f);
 	return n;
 }
 
-int memfd_gigantic(int stage)
+/* The bytes of scratch KHO set aside, from its debugfs list. */
+static unsigned long long kho_scratch_total(void)
 {
-	int lu = open_lu(), s = luo_create_session(lu, "gigantic"), fd, small;
+	unsigned long long addr, size, total = 0;
+	FILE *f = fopen("/sys/kernel/debug/kho/out/scratch", "r");
+
+	CHECK(f, "kho/out/scratch: %s", strerror(errno));
+	while (fscanf(f, "%llx %llx", &addr, &size) == 2)
+		total += size;
+	fclose(f);
+	return total;
+}
+
+/* A new 1 GiB memfd of one gigantic page, a word per 4 KiB page written */
+static int gigantic_new(uint64_t seed)
+{
+	int fd = memfd_create("gigantic", MFD_HUGETLB | MFD_HUGE_1G);
 	uint64_t *map;
 	size_t i;
 
-	CHECK(gigantic_free() == 1, "no free 1 GiB page (hugepages=1?)");
-	fd = memfd_create("gigantic", MFD_HUGETLB | MFD_HUGE_1G);
 	CHECK(fd >= 0, "memfd_create: %s", strerror(errno));
 	CHECK(!ftruncate(fd, GIB), "ftruncate: %s", strerror(errno));
 	map = mmap(NULL, GIB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
-	for (i = 0; i < MB / 8; i++)
-		map[i] = pattern(500, i);
-	CHECK(gigantic_free() == 0, "the memfd has no gigantic page");
-
-	CHECK_RET(-EOPNOTSUPP, luo_preserve(s, fd, 1));
-	for (i = 0; i < MB / 8; i++)
-		CHECK(map[i] == pattern(500, i), "data changed at word %zu", i);
-	CHECK(gigantic_free() == 0, "the refused preserve freed the page");
-	small = new_memfd(MB, 0);
-	CHECK_RET(0, luo_preserve(s, small, 1));	/* token 1 unused */
+	for (i = 0; i < GIB / 8; i += WORDS_PER_PAGE)
+		map[i] = pattern(seed, i);
 	munmap(map, GIB);
-	CHECK(!ftruncate(fd, 0), "the size stayed frozen: %s", strerror(errno));
-	CHECK(gigantic_free() == 1, "truncating did not free the page");
+	return fd;
+}
+
+/* Whether @fd is 1 GiB of one gigantic page holding gigantic_new(@seed)'s */
+static int gigantic_same(int fd, uint64_t seed)
+{
+	struct stat st;
+	uint64_t *map;
+	size_t i;
+	int ok = 1;
+
+	CHECK(!fstat(fd, &st), "fstat: %s", strerror(errno));
+	if (st.st_size != GIB || st.st_blocks != GIB / 512)
+		return 0;
+	map = mmap(NULL, GIB, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno));
+	for (i = 0; ok && i < GIB / 8; i++)
+		ok = map[i] == (i % WORDS_PER_PAGE ? 0 : pattern(seed, i));
+	munmap(map, GIB);
+	return ok;
+}
+
+static void memfd_gigantic_stage1(int lu)
+{
+	int s = luo_create_session(lu, "gigantic-1"), fd;
+	unsigned long long scratch = kho_scratch_total();
+
+	printf("scratch: %llu MiB with a pool of one 1 GiB page\n", scratch >> 20);
+	CHECK(scratch, "no scratch areas");
+	CHECK(dmesg_has("KHO: scratch leaves out 1024 MiB of boot-time gigantic pages"),
+	      "scratch was sized with the gigantic pool counted");
+	CHECK(gigantic("free_hugepages") == 1, "no free 1 GiB page (hugepages=1?)");
+	fd = gigantic_new(500);
+	CHECK(gigantic("free_hugepages") == 0, "the memfd has no gigantic page");
+	CHECK_RET(0, luo_preserve(s, fd, 1));
+	CHECK(ftruncate(fd, 0) && errno == EPERM, "the size is not frozen");
 	close(fd);
-	close(small);
+	hold(lu);
+}
+
+/* Memfd A, retrieved in memory cgroups that charge hugetlb memory */
+static int memfd_gigantic_retrieve(int s)
+{
+	long surp = gigantic("surplus_hugepages"), charged;
+	int fd;
+
+	cg_setup("memory_hugetlb_accounting", "gsmall", "8M", "gvmm");
+	CHECK(retrieve_enomem_in(s, 1, "gsmall"),
+	      "a retrieve without room in its cgroup did not fail with ENOMEM");
+	CHECK(gigantic("surplus_hugepages") == surp,
+	      "the failed retrieve left a surplus page");
+	fd = retrieve_in(s, 1, "gvmm", &charged);
+	printf("retrieved a 1 GiB-page memfd: memory.current +%ld MiB\n",
+	       charged >> 20);
+	CHECK(charged >= (long)GIB && charged <= (long)(GIB + 4 * MB),
+	      "memory.current grew by %ld bytes, not 1 GiB", charged);
+	CHECK(gigantic("surplus_hugepages") == surp + 1,
+	      "the retrieved page is not a surplus page");
+	return fd;
+}
+
+static void memfd_gigantic_stage2(int lu)
+{
+	int s, a, b, next = luo_create_session(lu, "gigantic-2");
+
+	CHECK(gigantic("nr_hugepages") == 1 && gigantic("free_hugepages") == 1 &&
+	      gigantic("surplus_hugepages") == 0,
+	      "the boot-time pool is not back: %ld pages, %ld free",
+	      gigantic("nr_hugepages"), gigantic("free_hugepages"));
+	b = gigantic_new(600);
+	CHECK_RET(0, luo_preserve(next, b, 2));
+
+	s = luo_retrieve_session(lu, "gigantic-1");
+	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	a = memfd_gigantic_retrieve(s);
+	CHECK(gigantic_same(a, 500), "memfd A: data");
+	CHECK_RET(0, luo_finish(s));
 	close(s);
-	close(lu);
+	CHECK_RET(0, luo_preserve(next, a, 1));
+	close(a);
+	close(b);
+	hold(lu);
+}
+
+int memfd_gigantic(int stage)
+{
+	int lu = open_lu(), s, a, b;
+
+	if (stage == 1)
+		memfd_gigantic_stage1(lu);
+	if (stage == 2)
+		memfd_gigantic_stage2(lu);
+
+	CHECK(gigantic("free_hugepages") == 1, "the pool's page is not free");
+	s = luo_retrieve_session(lu, "gigantic-2");
+	CHECK(s >= 0, "retrieve session: %s", strerror(-s));
+	a = luo_retrieve(s, 1);
+	b = luo_retrieve(s, 2);
+	CHECK(a >= 0 && b >= 0, "retrieve: %s", strerror(-(a < 0 ? a : b)));
+	CHECK(gigantic("surplus_hugepages") == 2 && gigantic("nr_hugepages") == 3,
+	      "not two surplus pages: %ld of %ld", gigantic("surplus_hugepages"),
+	      gigantic("nr_hugepages"));
+	CHECK(gigantic_same(a, 500) && gigantic_same(b, 600),
+	      "second update: data");
+	CHECK_RET(0, luo_finish(s));
+	close(s);
+	close(a);
+	close(b);
+	CHECK(gigantic("surplus_hugepages") == 0 && gigantic("nr_hugepages") == 1 &&
+	      gigantic("free_hugepages") == 1,
+	      "the surplus pages did not go back: %ld pages, %ld surplus",
+	      gigantic("nr_hugepages"), gigantic("surplus_hugepages"));
 	return 0;
 }
 
