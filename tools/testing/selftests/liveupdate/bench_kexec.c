@@ -72,12 +72,17 @@ static void boot_reserve_bench(void)
  * every folio of it is taken up (SEEK_DATA waits for that), so that the
  * next one timed does not share the machine with this one's worker: under
  * TCG, a vCPU busy with memory management slows the other's syscalls by
- * up to milliseconds, whatever its priority.
+ * up to milliseconds, whatever its priority.  For the same reason it
+ * starts after a second's pause: the first retrieve timed after a boot
+ * took up to ten times the second, whichever memfd it was, which made
+ * the median of each size depend on how often it came first.
  */
 static double timed_retrieve(int s, uint64_t token, int *fd)
 {
-	double t0 = now_us(), t;
+	double t0, t;
 
+	sleep(1);
+	t0 = now_us();
 	*fd = luo_retrieve(s, token);
 	t = now_us() - t0;
 	CHECK(*fd >= 0, "retrieve %llu: %s", (unsigned long long)token,
