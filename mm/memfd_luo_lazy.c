@@ -18,17 +18,16 @@
  * a piece is a run of records that KHO can restore on its own, at most
  * MAX_ORDER_NR_PAGES folios.  The worker takes the pieces in list order,
  * at the lowest priority (nice 19), so that it never keeps the VMM from
- * a CPU.
- * Anything that would look at or fill a hole of the file first asks for
- * the pieces of its pages: shmem_get_folio_gfp() (faults, read, write,
- * splice, fallocate, pinning), userfaultfd's fill, and khugepaged, each
- * for the PMD-sized window around the page, since shmem may fill a hole
- * with a huge folio.  SEEK_DATA and SEEK_HOLE, preserving the memfd again
+ * a CPU.  Anything that would look at or fill a hole of the file first
+ * asks for the pieces of its pages: shmem_get_folio_gfp() (faults, read,
+ * write, splice, fallocate, pinning), userfaultfd's fill, and khugepaged,
+ * each for the PMD-sized window around the page, since shmem may fill a
+ * hole with a huge folio.  SEEK_DATA and SEEK_HOLE, preserving the memfd again
  * and finishing the session take up everything first.  So a process sees
  * the same bytes, holes, size, seals, blocks and charge as after an eager
- * retrieve.  Truncating and
- * punching holes cannot happen meanwhile: the size stays frozen until the
- * session finishes, and finishing waits for the last piece.
+ * retrieve.  Truncating and punching holes cannot happen meanwhile: the
+ * size stays frozen until the session finishes, and finishing waits for
+ * the last piece.
  *
  * The first to come (worker or reader) restores the record lists and
  * checks all of them: sorted, inside the file, no overlap, as many pages
