@@ -246,7 +246,8 @@ series: $(B)/.assembled
 	.ci/series $(TREE) $(B)/series patches "$(OVERLAY_DIRS)"
 
 # ---------------------------------------------------------------------------
-# check: every test, one summary row per suite, then "N passed, N failed".
+# check: every test, one summary row per suite, then "N passed, N failed",
+# then what failed and why, last, where a CI log cut to its tail shows it.
 # SUITES="a b" runs only those (series always runs unless SUITES is set).
 # The series is made and checked while the first VM suites run.
 # ---------------------------------------------------------------------------
@@ -269,12 +270,20 @@ check: $(B)/initrd.cpio
 		cat $(C)/series.log
 		grep -q '^series' $(C)/series.tsv 2> /dev/null || printf 'series\t0\t1\t0\n' > $(C)/series.tsv
 		cat $(C)/series.tsv >> $(C)/summary.tsv
+		grep -q $$'^series\t[0-9]*\t0\t' $(C)/series.tsv ||
+			{ echo "series ($(C)/series.log):"; grep -m 20 '^  fail ' $(C)/series.log; } \
+			>> $(C)/failures.txt
 	fi
 	echo
 	awk -F'\t' 'BEGIN { printf "  %-24s %7s %7s %8s\n", "SUITE", "PASSED", "FAILED", "SKIPPED" }
 		{ printf "  %-24s %7d %7d %8d\n", $$1, $$2, $$3, $$4; p += $$2; f += $$3; s += $$4 }
 		END { printf "\n%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0 || NR == 0) }' \
 		$(C)/summary.tsv || status=1
+	if [ -s $(C)/failures.txt ]; then
+		echo
+		echo "Failed ($(C)/failures.txt):"
+		head -n 60 $(C)/failures.txt
+	fi
 	exit $$status
 
 # ---------------------------------------------------------------------------
