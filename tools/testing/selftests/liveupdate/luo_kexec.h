@@ -63,6 +63,7 @@ int same(int fd, off_t off, size_t len, uint64_t seed);
 int new_memfd(size_t size, unsigned int flags);
 void preserve_filled(int s, size_t size, uint64_t seed, uint64_t token);
 long mem_kb(const char *field);
+long free_kb(void);
 const char *cmdline_arg(const char *key);
 
 /* The tests: luo_kexec.c */

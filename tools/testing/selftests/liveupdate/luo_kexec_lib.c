@@ -265,3 +265,21 @@ long mem_kb(const char *field)
 		fclose(f);
 	return v;
 }
+
+/*
+ * Free memory in kB: MemFree, and the pages on the per-CPU free lists,
+ * which MemFree does not count (pages freed one by one wait there)
+ */
+long free_kb(void)
+{
+	long kb = mem_kb("MemFree:"), count;
+	char line[128];
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	CHECK(f, "/proc/zoneinfo: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %ld", &count) == 1)
+			kb += count * (sysconf(_SC_PAGESIZE) / 1024);
+	fclose(f);
+	return kb;
+}

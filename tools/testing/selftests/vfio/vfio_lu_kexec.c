@@ -575,24 +575,6 @@ static long iommu_pages(void)
 	die("no nr_iommu_pages in /proc/vmstat");
 }
 
-/*
- * Free memory in kB: MemFree, and the pages on the per-CPU free lists,
- * which MemFree does not count (pages freed one by one wait there)
- */
-static long free_kb(void)
-{
-	long kb = mem_kb("MemFree:"), count;
-	char line[128];
-	FILE *f = fopen("/proc/zoneinfo", "r");
-
-	CHECK(f, "/proc/zoneinfo: %s", strerror(errno));
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, " count: %ld", &count) == 1)
-			kb += count * (PAGE / 1024);
-	fclose(f);
-	return kb;
-}
-
 /* Session @s's device file, at @bdf, into @dev: not bound by this process */
 static void retrieve_device(int s, const char *bdf, struct vfio_pci_device *dev)
 {
