@@ -252,16 +252,20 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
  * folios added to a memfd since its preserve fail, once, with -ENOMEM;
  * "no-worker", written in the next kernel, leaves the next shmem memfd
  * retrieved without a worker, so that its folios are taken up only as
- * they are asked for, and at finish.
+ * they are asked for, and at finish; "late-worker" starts its worker
+ * ten seconds late, so that what happens before the worker runs can be
+ * seen.
  */
 enum {
 	MEMFD_LUO_CORRUPT_NONE, MEMFD_LUO_CORRUPT_INDEX,
 	MEMFD_LUO_CORRUPT_COUNT, MEMFD_LUO_CORRUPT_HUGE,
 	MEMFD_LUO_FAIL_ADDED, MEMFD_LUO_NO_WORKER, MEMFD_LUO_CORRUPT_PHYS,
+	MEMFD_LUO_LATE_WORKER,
 };
 
 static const char * const memfd_luo_corrupt_names[] = {
 	"none", "index", "count", "huge", "added", "no-worker", "phys",
+	"late-worker",
 };
 
 static struct liveupdate_test_knob memfd_luo_corrupt = {
@@ -322,6 +326,12 @@ bool memfd_luo_test_no_worker(void)
 {
 	return memfd_luo_test_once(MEMFD_LUO_NO_WORKER,
 				   "a memfd retrieved without a worker");
+}
+
+bool memfd_luo_test_late_worker(void)
+{
+	return memfd_luo_test_once(MEMFD_LUO_LATE_WORKER,
+				   "a memfd whose worker starts late");
 }
 
 static void __init memfd_luo_debugfs(void)

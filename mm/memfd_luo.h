@@ -167,6 +167,7 @@ void memfd_luo_unaccount(struct memfd_luo_out *out);
 #ifdef CONFIG_LIVEUPDATE_TEST
 bool memfd_luo_test_fail_added(void);
 bool memfd_luo_test_no_worker(void);
+bool memfd_luo_test_late_worker(void);
 #else
 static inline bool memfd_luo_test_fail_added(void)
 {
@@ -174,6 +175,11 @@ static inline bool memfd_luo_test_fail_added(void)
 }
 
 static inline bool memfd_luo_test_no_worker(void)
+{
+	return false;
+}
+
+static inline bool memfd_luo_test_late_worker(void)
 {
 	return false;
 }

@@ -41,9 +41,14 @@
  * reserved until the next kexec, which frees them, and the size stays
  * frozen.  Everything else in the file goes on working.
  *
- * The worker holds the file until it is done; a file closed before then
- * is taken up in full and freed.  A file closed early without a worker
- * (the test knob) frees the memory of its pieces not taken up.
+ * The worker holds the file while it works.  Whoever puts the last piece
+ * in lets that hold go before the memfd counts as done, so once FINISH
+ * (which waits for the last piece) returns, the memfd's last close frees
+ * its memory at once, as after an eager retrieve, and never a moment
+ * later in the worker.  A worker that leaves early (out of memory, or a
+ * broken memfd) lets the file go as it leaves.  Eviction waits for a
+ * worker on its way out, and frees the memory of the pieces not taken up
+ * (no worker ran, the test knob, or it left early).
  */
 
 #define pr_fmt(fmt) "memfd_luo: " fmt
@@ -82,7 +87,8 @@ struct memfd_lazy_list {
  * struct memfd_lazy - a retrieved shmem memfd whose folios are on their way
  * @lock: serializes taking pieces up, and everything below
  * @inode: the memfd's inode
- * @file: the memfd, held by the worker while it runs; NULL without one
+ * @file: the memfd, held for the worker until every piece is in or the
+ *	worker leaves; NULL without one
  * @work: the worker
  * @ser_folio: the folio of the memfd's handover record
  * @ser: the handover record
@@ -103,7 +109,7 @@ struct memfd_lazy {
 	struct mutex lock;	/* taking pieces up; the fields below */
 	struct inode *inode;
 	struct file *file;
-	struct work_struct work;
+	struct delayed_work work;
 	struct folio *ser_folio;
 	const struct memfd_luo_ser *ser;
 	struct memfd_lazy_list list[2];
@@ -343,12 +349,22 @@ static void memfd_lazy_free_lists(struct memfd_lazy *lazy)
 	lazy->ser = NULL;
 }
 
-/* The last piece is in: give back what was charged ahead and not used. */
+/*
+ * The last piece is in: give back what was charged ahead and not used,
+ * and the worker's hold on the file.  The session holds the file until
+ * FINISH, and FINISH waits for the last piece, so this put is never the
+ * last.  It comes before the memfd counts as done: whoever waited for
+ * that can close the memfd and know the worker no longer holds it.
+ */
 static void memfd_lazy_complete(struct memfd_lazy *lazy)
 {
 	shmem_uncharge_ahead(lazy->inode, lazy->memcg, lazy->ahead);
 	lazy->ahead = 0;
 	memfd_lazy_free_lists(lazy);
+	if (lazy->file) {
+		fput(lazy->file);
+		lazy->file = NULL;
+	}
 	/* Pairs with the acquire of the lockless checks: all is in the file */
 	smp_store_release(&lazy->done, true);
 }
@@ -520,8 +536,9 @@ int __init memfd_lazy_init(void)
 
 static void memfd_lazy_work(struct work_struct *work)
 {
-	struct memfd_lazy *lazy = container_of(work, struct memfd_lazy, work);
-	struct file *file = lazy->file;
+	struct memfd_lazy *lazy = container_of(to_delayed_work(work),
+					       struct memfd_lazy, work);
+	struct file *file;
 	int tries = 0, err;
 
 	do {
@@ -531,8 +548,14 @@ static void memfd_lazy_work(struct work_struct *work)
 	} while (err == -ENOMEM && ++tries < MEMFD_LAZY_NOMEM_TRIES);
 	if (err == -ENOMEM)
 		pr_warn("no memory to take up the rest of a retrieved memfd: left to its readers\n");
-	/* The last reference may go here, and the inode with it. */
-	fput(file);
+	/* Leaving early: the hold memfd_lazy_complete() did not let go. */
+	mutex_lock(&lazy->lock);
+	file = lazy->file;
+	lazy->file = NULL;
+	mutex_unlock(&lazy->lock);
+	/* The last reference may go here; memfd_lazy_evict() waits for us. */
+	if (file)
+		fput(file);
 }
 
 /* ------------------------------------------------------------------------
@@ -573,9 +596,9 @@ int __memfd_lazy_take(struct memfd_lazy *lazy, pgoff_t start, pgoff_t end)
  * memfd_lazy_evict - free the struct memfd_lazy of an inode being evicted
  * @slot: where the inode keeps it
  *
- * The worker is done (it held the file).  Pieces never taken up (no worker
- * ran, or it gave up on memory) are freed; those of a broken handover are
- * left for the next kexec.
+ * The worker let the file go, but may still be on its way out: it is
+ * waited for.  Pieces never taken up (no worker ran, or it left early)
+ * are freed; those of a broken handover are left for the next kexec.
  */
 void memfd_lazy_evict(struct memfd_lazy **slot)
 {
@@ -587,6 +610,7 @@ void memfd_lazy_evict(struct memfd_lazy **slot)
 	if (!lazy)
 		return;
 	*slot = NULL;
+	cancel_delayed_work_sync(&lazy->work);
 	if (!lazy->done) {
 		if (!lazy->ready && !lazy->err)
 			memfd_lazy_ready(lazy);	/* to free, if it can */
@@ -671,7 +695,7 @@ struct file *memfd_lazy_rebuild(struct memfd_luo_in *in, bool worker)
 		return ERR_PTR(err == -ENOSPC ? -ENOMEM : err);
 	}
 	mutex_init(&lazy->lock);
-	INIT_WORK(&lazy->work, memfd_lazy_work);
+	INIT_DELAYED_WORK(&lazy->work, memfd_lazy_work);
 	lazy->inode = inode;
 	lazy->ser_folio = in->ser_folio;
 	lazy->ser = ser;
@@ -688,7 +712,9 @@ struct file *memfd_lazy_rebuild(struct memfd_luo_in *in, bool worker)
 	SHMEM_I(inode)->lu_lazy = lazy;
 	if (worker && !lazy->done) {
 		lazy->file = get_file(file);
-		queue_work(memfd_lazy_wq ?: system_unbound_wq, &lazy->work);
+		queue_delayed_work(memfd_lazy_wq ?: system_unbound_wq,
+				   &lazy->work,
+				   memfd_luo_test_late_worker() ? 10 * HZ : 0);
 	}
 	return file;
 }

@@ -7,5 +7,6 @@
 # writes, stores through a mapping and fallocate() into pages not back
 # keep the old data around them; SEEK_HOLE/SEEK_DATA, fstat() and finish
 # see the memfd as an eager retrieve leaves it; a memfd read while its
-# worker runs is intact; one preserved again comes back whole.
+# worker runs is intact; the last close of a memfd whose session just
+# finished frees its memory at once; one preserved again comes back whole.
 exec /lu/bin/luo_kexec memfd_lazy "$1"
