@@ -491,6 +491,7 @@ static void huge_fill(char *map, unsigned int page, uint64_t seed)
 static int hugetlb_retrieve_charged(int s, long (*surplus)(void), long bytes)
 {
 	long surp = surplus(), charged;
+	double t;
 	int fd;
 
 	cg_setup("memory_hugetlb_accounting", "hsmall", "8M", "hvmm");
@@ -500,9 +501,11 @@ static int hugetlb_retrieve_charged(int s, long (*surplus)(void), long bytes)
 	CHECK(luo_state_has("token 0x1 handler memfd-612-v3 state retrieve-failed"),
 	      "the memfd is not listed as a failed retrieve");
 
+	t = now_us();
 	fd = retrieve_in(s, 1, "hvmm", &charged);
-	printf("retrieved hugetlb memfd: cgroup memory.current +%ld kB\n",
-	       charged / 1024);
+	t = now_us() - t;
+	printf("retrieved hugetlb memfd in %.1f ms: cgroup memory.current +%ld kB\n",
+	       t / 1000, charged / 1024);
 	CHECK(charged >= bytes && charged <= bytes + (long)(4 * MB),
 	      "memory.current grew by %ld bytes, not %ld", charged, bytes);
 	return fd;
