@@ -322,16 +322,15 @@ bool memfd_luo_test_fail_added(void)
 				   "taking up the added folios fails");
 }
 
-bool memfd_luo_test_no_worker(void)
+long memfd_luo_test_worker_delay(void)
 {
-	return memfd_luo_test_once(MEMFD_LUO_NO_WORKER,
-				   "a memfd retrieved without a worker");
-}
-
-bool memfd_luo_test_late_worker(void)
-{
-	return memfd_luo_test_once(MEMFD_LUO_LATE_WORKER,
-				   "a memfd whose worker starts late");
+	if (memfd_luo_test_once(MEMFD_LUO_NO_WORKER,
+				"a memfd retrieved without a worker"))
+		return -1;
+	if (memfd_luo_test_once(MEMFD_LUO_LATE_WORKER,
+				"a memfd whose worker starts late"))
+		return 10 * HZ;
+	return 0;
 }
 
 static void __init memfd_luo_debugfs(void)
@@ -382,7 +381,7 @@ static struct file *memfd_luo_make(struct memfd_luo_in *in, u64 phys)
 	int err;
 
 	if (!in->ser->huge_shift)
-		return memfd_lazy_rebuild(in, !memfd_luo_test_no_worker());
+		return memfd_lazy_rebuild(in, memfd_luo_test_worker_delay());
 	if (!in->taken) {
 		err = memfd_luo_in_take_folios(in);
 		if (err) {

@@ -166,22 +166,17 @@ void memfd_luo_unaccount(struct memfd_luo_out *out);
 
 #ifdef CONFIG_LIVEUPDATE_TEST
 bool memfd_luo_test_fail_added(void);
-bool memfd_luo_test_no_worker(void);
-bool memfd_luo_test_late_worker(void);
+long memfd_luo_test_worker_delay(void);
 #else
 static inline bool memfd_luo_test_fail_added(void)
 {
 	return false;
 }
 
-static inline bool memfd_luo_test_no_worker(void)
+/* When a retrieved shmem memfd's worker starts (memfd_lazy_rebuild()) */
+static inline long memfd_luo_test_worker_delay(void)
 {
-	return false;
-}
-
-static inline bool memfd_luo_test_late_worker(void)
-{
-	return false;
+	return 0;
 }
 #endif
 
@@ -230,7 +225,7 @@ void memfd_luo_free_recs(const struct memfd_luo_folio_ser *recs,
  */
 
 int memfd_lazy_init(void);
-struct file *memfd_lazy_rebuild(struct memfd_luo_in *in, bool worker);
+struct file *memfd_lazy_rebuild(struct memfd_luo_in *in, long delay);
 int memfd_lazy_wait(struct file *file);
 
 #endif /* _MM_MEMFD_LUO_H */

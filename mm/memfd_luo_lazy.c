@@ -662,14 +662,15 @@ int memfd_lazy_wait(struct file *file)
 /**
  * memfd_lazy_rebuild - make a shmem memfd whose folios come after it
  * @in: the restored memfd record; on success the new file takes it over
- * @worker: start a worker (false only for the tests: pieces are then taken
- *	up when asked for, and at finish)
+ * @delay: jiffies before its worker starts; negative for no worker.  Only
+ *	the tests ask for anything but 0 (memfd_luo_test_worker_delay()).
+ *	Without a worker, pieces are taken up when asked for, and at finish.
  *
  * Return: the file, or an ERR_PTR: -ENOMEM when the current task's memory
  * cgroup has no room for the memfd's pages (nothing changed: try again),
  * or another error of making the file.
  */
-struct file *memfd_lazy_rebuild(struct memfd_luo_in *in, bool worker)
+struct file *memfd_lazy_rebuild(struct memfd_luo_in *in, long delay)
 {
 	const struct memfd_luo_ser *ser = in->ser;
 	struct memfd_lazy *lazy;
@@ -710,11 +711,10 @@ struct file *memfd_lazy_rebuild(struct memfd_luo_in *in, bool worker)
 		lazy->done = true;
 	}
 	SHMEM_I(inode)->lu_lazy = lazy;
-	if (worker && !lazy->done) {
+	if (delay >= 0 && !lazy->done) {
 		lazy->file = get_file(file);
 		queue_delayed_work(memfd_lazy_wq ?: system_unbound_wq,
-				   &lazy->work,
-				   memfd_luo_test_late_worker() ? 10 * HZ : 0);
+				   &lazy->work, delay);
 	}
 	return file;
 }
